@@ -1,0 +1,28 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const models = ['Artist', 'Album', 'Track', 'Genre', 'MediaType'];
+
+// Resolver signatures typed from the SDL, with parents and results typed as the rows
+// the loaders return (Prisma models) and every connection as our Page type.
+const config: CodegenConfig = {
+  schema: 'src/schema/**/*.graphql',
+  generates: {
+    'src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        contextType: '../context#Context',
+        useIndexSignature: true,
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { ID: { input: 'string', output: 'string | number' }, Decimal: '{ toFixed(digits: number): string } | string', DateTime: 'Date' },
+        mappers: {
+          ...Object.fromEntries(models.map((m) => [m, `./prisma/client#${m}`])),
+          ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../loaders/page#Page<${m}Model>`])),
+          PageInfo: '../loaders/page#Page<unknown>',
+        },
+        mapperTypeSuffix: 'Model',
+      },
+    },
+  },
+};
+export default config;

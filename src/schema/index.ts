@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import type { Resolvers } from '../generated/graphql';
+import { connectionResolvers, pageInfoResolvers } from '../loaders/page';
+import { scalarResolvers } from './scalars';
+import { catalogResolvers } from './catalog/catalog.resolvers';
+import { version } from '../../package.json';
+
+/** The SDL of every domain, in a stable order. */
+export function loadTypeDefs(dir: string = __dirname): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => readFileSync(join(dir, file), 'utf8'));
+}
+
+const domains: Resolvers[] = [catalogResolvers];
+
+/** Builds the executable schema: SDL files plus each domain's resolvers. */
+export function buildSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
+  const connections = Object.fromEntries(
+    typeDefs.flatMap((sdl) => [...sdl.matchAll(/^type (\w+Connection) /gm)].map((m) => [m[1], connectionResolvers])),
+  );
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: [
+      scalarResolvers,
+      { Query: { version: () => version } },
+      { ...connections, PageInfo: pageInfoResolvers },
+      ...(domains as Array<Record<string, never>>),
+    ],
+  });
+}

@@ -1,0 +1,23 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { badUserInput } from '../errors';
+
+const DECIMAL = /^-?\d{1,16}(\.\d{1,12})?$/;
+
+function parseDecimal(value: unknown): string {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  if (typeof text !== 'string' || !DECIMAL.test(text)) {
+    throw badUserInput('Decimal', `Decimal must be a decimal number written as a string such as "0.99", but got: ${JSON.stringify(value)}`);
+  }
+  return text;
+}
+
+/** Exact decimals (Prisma `Decimal`), written as strings. */
+export const DecimalScalar = new GraphQLScalarType({
+  name: 'Decimal',
+  serialize: (value) => (typeof value === 'object' && value !== null && 'toFixed' in value ? (value as { toFixed(): string }).toFixed() : String(value)),
+  parseValue: parseDecimal,
+  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : undefined),
+});
+
+export const scalarResolvers = { Decimal: DecimalScalar, DateTime: DateTimeResolver };

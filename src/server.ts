@@ -1,0 +1,113 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import cors from 'cors';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Config } from './config';
+import type { Database } from './db/client';
+import { contextFactory, type Context } from './context';
+import { ErrorCode, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
+import type { Logger } from './logger';
+import { buildSchema } from './schema';
+
+/** Header a client sends (outside production) to get the operation's telemetry back. */
+export const DEBUG_HEADER = 'x-debug-telemetry';
+
+export interface ServerOptions {
+  /** Most concurrent statements one request may run; default 2. */
+  maxStatementsPerRequest?: number;
+}
+
+export interface RunningServer {
+  /** The GraphQL endpoint, e.g. http://localhost:4000/graphql */
+  url: string;
+  httpServer: Server;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
+  stop(): Promise<void>;
+}
+
+// Reports the request's database use: always to the debug log, and to the client in
+// `extensions.telemetry` when it asks outside production. Also turns DATABASE_BUSY into
+// HTTP 503 with Retry-After, so proxies and clients back off.
+function operationPlugin(config: Config, logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ request, contextValue }) {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            if (isUnexpected(error.originalError ?? error)) {
+              logger.error({ requestId: contextValue.requestId, err: error.originalError ?? error }, 'Unexpected error');
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue: ctx, operationName }) {
+          const { stats } = ctx.db;
+          logger.debug({ requestId: ctx.requestId, operationName, ...stats }, 'operation');
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_BUSY)) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          }
+          if (!config.production && request.http?.headers.get(DEBUG_HEADER)) {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry: stats };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Builds the HTTP server with the GraphQL API at /graphql and starts listening on
+ * `config.port` (0 picks a free port). No side effects until called.
+ */
+export async function createServer(config: Config, db: Database, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createHttpServer(app);
+  const apollo = new ApolloServer<Context>({
+    schema: buildSchema(),
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: (formatted, error) => toClientError(formatted, error, config.production),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
+      // We set no cache hints; the default plugin would still wrap every resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      operationPlugin(config, logger),
+    ],
+  });
+  await apollo.start();
+
+  const createContext = contextFactory(db.prisma, { maxStatementsPerRequest: options.maxStatementsPerRequest ?? 2 });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', pool: db.pool.usage });
+  });
+  app.use(
+    '/graphql',
+    cors(),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createContext(req.get('x-request-id') || undefined),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    httpServer,
+    stop: () => (stopping ??= apollo.stop()),
+  };
+}
