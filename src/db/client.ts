@@ -22,7 +22,8 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
     max,
     connectionTimeoutMillis: acquireTimeoutMs,
     idleTimeoutMillis: 30_000,
-    application_name: options.applicationName ?? 'media-store-api',
+    // An application_name in the URL wins, so operators can tell processes apart.
+    ...(new URL(connectionString).searchParams.has('application_name') ? {} : { application_name: options.applicationName ?? 'media-store-api' }),
   });
   // An idle connection that the server drops (restart, idle timeout) emits here;
   // pg-pool discards it and the next checkout opens a new one.

@@ -58,6 +58,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   parentField: string & keyof (typeof modelMeta)[M]['columns'],
   name: string,
   countLoader: () => DataLoader<number, number>,
+  /** The by-id loader of `model`, primed with every row read, so later lookups cost nothing. */
+  byId: () => DataLoader<number, Row | null>,
 ): DataLoader<ChildPageKey, Page<Row>, string> {
   const meta = modelMeta[model];
   const columns = meta.columns as Record<string, string>;
@@ -90,7 +92,9 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
             `WHERE rank <= $2 ORDER BY ${fk}, ${id}`;
           const rows = first === 0 ? [] : await db.run((prisma) => prisma.$queryRawUnsafe<Row[]>(sql, ...params));
           const byParent = new Map<number, Row[]>();
+          const cache = rows.length > 0 ? byId() : undefined;
           for (const row of rows) {
+            cache!.prime(row.id, row);
             const parentId = (row as Record<string, unknown>)[parentField] as number;
             const list = byParent.get(parentId);
             if (list) list.push(row);
@@ -138,6 +142,8 @@ export async function listPage<M extends ModelName, Row extends Record<string, u
   where: Record<string, unknown>,
   orderBy: string[],
   page: PageArgs,
+  /** The by-id loader of `model`, primed with the page's rows. */
+  byId?: DataLoader<number, Row | null>,
 ): Promise<Page<Row>> {
   const sortKey = (row: Row) => orderBy.map((field) => row[field]);
   const seek = page.after ? keysetAfter(orderBy, page.after) : undefined;
@@ -151,6 +157,7 @@ export async function listPage<M extends ModelName, Row extends Record<string, u
             take: page.first + 1,
           }),
         );
+  if (byId) for (const row of rows) byId.prime(row.id as number, row as Row);
   return toPage(rows as Row[], page, sortKey, () =>
     db.run(async (prisma) => (delegate(prisma, model) as unknown as { count(a: unknown): Promise<number> }).count({ where })),
   );

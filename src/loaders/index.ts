@@ -27,11 +27,11 @@ const factories: Factories = {
   trackById: (db) => byKey(db, 'Track', 'trackById'),
   genreById: (db) => byKey(db, 'Genre', 'genreById'),
   mediaTypeById: (db) => byKey(db, 'MediaType', 'mediaTypeById'),
-  albumsByArtistId: (db, l) => pageByParent(db, 'Album', 'artistId', 'albumsByArtistId', () => l.albumCountByArtistId),
+  albumsByArtistId: (db, l) => pageByParent(db, 'Album', 'artistId', 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById),
   albumCountByArtistId: (db) => countByParent(db, 'Album', 'artistId', 'albumCountByArtistId'),
-  tracksByAlbumId: (db, l) => pageByParent(db, 'Track', 'albumId', 'tracksByAlbumId', () => l.trackCountByAlbumId),
+  tracksByAlbumId: (db, l) => pageByParent(db, 'Track', 'albumId', 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
   trackCountByAlbumId: (db) => countByParent(db, 'Track', 'albumId', 'trackCountByAlbumId'),
-  tracksByGenreId: (db, l) => pageByParent(db, 'Track', 'genreId', 'tracksByGenreId', () => l.trackCountByGenreId),
+  tracksByGenreId: (db, l) => pageByParent(db, 'Track', 'genreId', 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
   trackCountByGenreId: (db) => countByParent(db, 'Track', 'genreId', 'trackCountByGenreId'),
 };
 

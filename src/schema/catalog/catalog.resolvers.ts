@@ -14,19 +14,20 @@ const contains = (text: string | null | undefined) => (text ? { contains: text, 
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    artists: (_, args, { db }) =>
-      listPage(db, 'Artist', { name: contains(args.filter?.nameContains) }, ['name', 'id'], pageArgs(args, 2)),
+    artists: (_, args, { db, loaders }) =>
+      listPage(db, 'Artist', { name: contains(args.filter?.nameContains) }, ['name', 'id'], pageArgs(args, 2), loaders.artistById),
     artist: (_, { id }, { loaders }) => loaders.artistById.load(rowId(id)),
-    albums: (_, args, { db }) =>
+    albums: (_, args, { db, loaders }) =>
       listPage(
         db,
         'Album',
         { title: contains(args.filter?.titleContains), artistId: args.filter?.artistId ? rowId(args.filter.artistId, 'filter.artistId') : undefined },
         ['title', 'id'],
         pageArgs(args, 2),
+        loaders.albumById,
       ),
     album: (_, { id }, { loaders }) => loaders.albumById.load(rowId(id)),
-    tracks: (_, args, { db }) => {
+    tracks: (_, args, { db, loaders }) => {
       const f = args.filter;
       const where = {
         name: contains(f?.nameContains),
@@ -34,11 +35,11 @@ export const catalogResolvers: Resolvers = {
         mediaTypeId: f?.mediaTypeId ? rowId(f.mediaTypeId, 'filter.mediaTypeId') : undefined,
         albumId: f?.albumId ? rowId(f.albumId, 'filter.albumId') : undefined,
       };
-      return listPage(db, 'Track', where, ['id'], pageArgs(args, 1));
+      return listPage(db, 'Track', where, ['id'], pageArgs(args, 1), loaders.trackById);
     },
     track: (_, { id }, { loaders }) => loaders.trackById.load(rowId(id)),
-    genres: (_, args, { db }) => listPage(db, 'Genre', {}, ['name', 'id'], pageArgs(args, 2)),
-    mediaTypes: (_, args, { db }) => listPage(db, 'MediaType', {}, ['id'], pageArgs(args, 1)),
+    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, ['name', 'id'], pageArgs(args, 2), loaders.genreById),
+    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, ['id'], pageArgs(args, 1), loaders.mediaTypeById),
   },
   Artist: {
     albums: (artist, args, { loaders }) => loaders.albumsByArtistId.load({ parentId: artist.id, page: pageArgs(args, 1) }),

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { TEMPLATE_DB, withDatabase } from './global-setup';
+
+function adminUrl(): string {
+  const url = process.env.TEST_ADMIN_URL;
+  if (!url) throw new Error('TEST_ADMIN_URL is not set: run tests through jest so that global-setup.ts runs');
+  return url;
+}
+
+/** Runs one statement on the server's maintenance connection. */
+export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await client.query<R>(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  name: string;
+  /** URL of the fresh database (no pool parameters). */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh copy of the seeded template, for one test file. */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  return {
+    name,
+    url: withDatabase(adminUrl(), name),
+    drop: async () => {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Server connections to `database`, optionally only those of one application_name. */
+export async function serverConnections(database: string, applicationName?: string): Promise<number> {
+  const { rows } = await adminQuery<{ n: string }>(
+    'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND ($2::text IS NULL OR application_name = $2) AND pid <> pg_backend_pid()',
+    [database, applicationName ?? null],
+  );
+  return Number(rows[0].n);
+}
