@@ -1,0 +1,96 @@
+import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 10) { nodes { name genre { name } mediaType { name } } } } } }`;
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+function poolUrl(params: string, applicationName: string): string {
+  return `${database.url}?${params}&application_name=${applicationName}`;
+}
+
+describe('connection_limit', () => {
+  let api: TestServer;
+  afterEach(async () => {
+    await api?.stop();
+  });
+
+  it('serves 50 concurrent nested queries over 2 connections', async () => {
+    api = await startTestServer(poolUrl('connection_limit=2', 'pool_limit_test'));
+    expect(api.db.pool.usage.max).toBe(2);
+
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, await serverConnections(database.name, 'pool_limit_test'));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const results = await Promise.all(Array.from({ length: 50 }, () => api.query(NESTED)));
+    sampling = false;
+    await sampler;
+
+    for (const res of results) {
+      expect(res.errors).toBeUndefined();
+      expect(res.data.albums.nodes).toHaveLength(50);
+      expect(res.telemetry.peakConnections).toBeLessThanOrEqual(2);
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(api.db.pool.totalCount).toBeLessThanOrEqual(2);
+  });
+
+  it('applies the defaults of Prisma when the URL has no pool parameters', async () => {
+    api = await startTestServer(database.url);
+    const { cpus } = await import('node:os');
+    expect(api.db.pool.usage.max).toBe(cpus().length * 2 + 1);
+  });
+});
+
+describe('pool_timeout', () => {
+  let api: TestServer;
+  afterEach(async () => {
+    await api?.stop();
+  });
+
+  it('fails fast with DATABASE_BUSY and HTTP 503 when no connection frees up', async () => {
+    api = await startTestServer(poolUrl('connection_limit=1&pool_timeout=1', 'pool_timeout_test'));
+    const held = await api.db.pool.connect();
+    try {
+      const started = Date.now();
+      const res = await api.query(`{ artists(first: 1) { nodes { name } } }`);
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(3000);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0].extensions?.code).toBe('DATABASE_BUSY');
+      expect(JSON.stringify(res.errors)).not.toMatch(/timeout exceeded|at .*\.ts|SELECT/);
+    } finally {
+      held.release();
+    }
+    // The pool recovers as soon as the connection is back.
+    const ok = await api.query(`{ artists(first: 1) { nodes { name } } }`);
+    expect(ok.status).toBe(200);
+    expect(ok.errors).toBeUndefined();
+    expect(api.db.pool.usage).toMatchObject({ waiting: 0 });
+  });
+});
+
+describe('shutdown', () => {
+  it('closes every server connection of the pool', async () => {
+    const api = await startTestServer(poolUrl('connection_limit=4', 'pool_close_test'));
+    await Promise.all(Array.from({ length: 8 }, () => api.query(NESTED)));
+    expect(await serverConnections(database.name, 'pool_close_test')).toBeGreaterThan(0);
+    await api.stop();
+    expect(await serverConnections(database.name, 'pool_close_test')).toBe(0);
+  });
+});
