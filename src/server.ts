@@ -33,9 +33,10 @@ export interface RunningServer {
 // Reports the request's database use: always to the debug log, and to the client in
 // `extensions.telemetry` when it asks outside production. Also turns DATABASE_BUSY into
 // HTTP 503 with Retry-After, so proxies and clients back off.
-function operationPlugin(config: Config, logger: Logger): ApolloServerPlugin<Context> {
+function operationPlugin(config: Config, logger: Logger, load: { inFlight: number }): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
+      load.inFlight++;
       return {
         async didEncounterErrors({ errors }) {
           for (const error of errors) {
@@ -45,6 +46,7 @@ function operationPlugin(config: Config, logger: Logger): ApolloServerPlugin<Con
           }
         },
         async willSendResponse({ response, contextValue: ctx, operationName }) {
+          load.inFlight--;
           const { stats } = ctx.db;
           logger.debug({ requestId: ctx.requestId, operationName, ...stats }, 'operation');
           if (response.body.kind !== 'single') return;
@@ -70,6 +72,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createHttpServer(app);
+  const load = { inFlight: 0 };
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     introspection: !config.production,
@@ -80,14 +83,14 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      operationPlugin(config, logger),
+      operationPlugin(config, logger, load),
     ],
   });
   await apollo.start();
 
   const createContext = contextFactory(db.prisma, { maxStatementsPerRequest: options.maxStatementsPerRequest ?? 2 });
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', pool: db.pool.usage });
+    res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
   });
   app.use(
     '/graphql',

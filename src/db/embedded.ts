@@ -67,7 +67,7 @@ async function runAsUser(): Promise<RunAs> {
 // under /root is not, so its cluster lives in the temp folder instead.
 function reachableDataDir(dataDir: string, as: RunAs): string {
   if (as.uid === undefined) return dataDir;
-  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+  for (let dir = resolve(dataDir); ; dir = dirname(dir)) {
     if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
       return join(tmpdir(), `media-store-pg-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
     }

@@ -1,0 +1,90 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { killApiProcesses, post, startApiProcess } from '../helpers/process';
+
+afterAll(killApiProcesses);
+
+const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 20) { nodes { name genre { name } } } } } }`;
+
+describe('SIGTERM during load', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('finishes in-flight requests, exits 0 and leaves no server connections', async () => {
+    const api = await startApiProcess({ DATABASE_URL: `${database.url}?connection_limit=1&application_name=e2e_sigterm` });
+    // Warm up so the requests below are in flight, not still connecting.
+    expect((await post(api.url, NESTED)).status).toBe(200);
+
+    // A lock on album holds every request mid-flight until we let go.
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
+    const inFlight = Array.from({ length: 30 }, () => post(api.url, NESTED));
+    // SIGTERM only once the server holds all 30: a connection that has not yet sent
+    // its request is idle, and a draining server may close it.
+    const health = api.url.replace('/graphql', '/health');
+    for (let n = 0; n < 30; ) n = ((await (await fetch(health)).json()) as { operationsInFlight: number }).operationsInFlight;
+    api.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.child.exitCode).toBeNull();
+    await blocker.query('COMMIT');
+    await blocker.end();
+
+    const results = await Promise.all(inFlight);
+    for (const res of results) {
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.albums.nodes).toHaveLength(50);
+    }
+    expect(await api.exited).toBe(0);
+    expect(await serverConnections(database.name, 'e2e_sigterm')).toBe(0);
+    await expect(post(api.url, NESTED)).rejects.toThrow();
+  });
+});
+
+describe('embedded PostgreSQL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'media-store-e2e-'));
+  // As root the cluster runs as the unprivileged postgres user, who must reach the folder.
+  chmodSync(dataDir, 0o755);
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  afterAll(() => {
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+    if (pid) process.kill(pid, 'SIGINT');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts, migrates, seeds and serves with no DATABASE_URL, then stops its database on SIGTERM', async () => {
+    const api = await startApiProcess({ DATA_DIR: dataDir });
+    const res = await post(api.url, `{ artists(first: 2) { totalCount nodes { name } } }`);
+    expect(res.body.data.artists.totalCount).toBe(275);
+    expect(existsSync(pidFile)).toBe(true);
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('reuses the cluster and adopts a server left running by a killed process', async () => {
+    const first = await startApiProcess({ DATA_DIR: dataDir });
+    expect(first.output()).not.toContain('Creating embedded PostgreSQL cluster');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(existsSync(pidFile)).toBe(true);
+
+    const second = await startApiProcess({ DATA_DIR: dataDir });
+    expect(second.output()).toContain('left by an earlier run');
+    const res = await post(second.url, `{ album(id: 1) { title } }`);
+    expect(res.body.data.album.title).toEqual(expect.any(String));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+});
