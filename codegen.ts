@@ -1,6 +1,6 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-const models = ['Artist', 'Album', 'Track', 'Genre', 'MediaType'];
+const models = ['Artist', 'Album', 'Track', 'Genre', 'MediaType', 'Playlist', 'Customer', 'Employee', 'Invoice', 'InvoiceLine'];
 
 // Resolver signatures typed from the SDL, with parents and results typed as the rows
 // the loaders return (Prisma models) and every connection as our Page type.
@@ -19,6 +19,7 @@ const config: CodegenConfig = {
           ...Object.fromEntries(models.map((m) => [m, `./prisma/client#${m}`])),
           ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../loaders/page#Page<${m}Model>`])),
           PageInfo: '../loaders/page#Page<unknown>',
+          Viewer: '../auth/token#Principal',
         },
         mapperTypeSuffix: 'Model',
       },

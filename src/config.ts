@@ -12,7 +12,14 @@ export interface Config {
   logLevel: string;
   /** Seconds that in-flight requests get to finish on SIGTERM before connections are cut. */
   shutdownGraceSeconds: number;
+  /** Most concurrent SQL statements (so pooled connections) one request may use. */
+  maxStatementsPerRequest: number;
+  /** HMAC secret that signs and verifies bearer tokens (HS256). */
+  jwtSecret: string;
 }
+
+/** Signs development tokens when JWT_SECRET is unset; refused in production. */
+export const DEVELOPMENT_JWT_SECRET = 'media-store-development-secret-do-not-use-in-production';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -48,7 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     production: env.NODE_ENV === 'production',
     logLevel,
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    maxStatementsPerRequest: int('MAX_STATEMENTS_PER_REQUEST', 2, 1, 1000),
+    jwtSecret: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
   };
+  if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');
+  if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters long');
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
 }

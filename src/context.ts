@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client';
 import { RequestDb } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
+import { Access, unauthenticated, type Viewer } from './auth/access';
+import { InvalidTokenError, verifyToken } from './auth/token';
 
 /** What every resolver of one operation shares. Built fresh for each request. */
 export interface Context {
   requestId: string;
+  viewer: Viewer;
+  /** What the viewer may see. */
+  access: Access;
   /** The request's database access: statement cap and telemetry. */
   db: RequestDb;
   loaders: Loaders;
@@ -14,12 +19,32 @@ export interface Context {
 export interface ContextOptions {
   /** Most concurrent statements one request may run. */
   maxStatementsPerRequest: number;
+  jwtSecret: string;
+}
+
+export interface RequestInfo {
+  requestId?: string;
+  /** The Authorization header, if any. */
+  authorization?: string;
 }
 
 /** Returns the per-request context factory over the process's shared client. */
 export function contextFactory(prisma: PrismaClient, options: ContextOptions) {
-  return function createContext(requestId: string = randomUUID()): Context {
+  return async function createContext(request: RequestInfo = {}): Promise<Context> {
+    const viewer = await viewerOf(request.authorization, options.jwtSecret);
     const db = new RequestDb(prisma, options.maxStatementsPerRequest);
-    return { requestId, db, loaders: createLoaders(db) };
+    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db) };
   };
+}
+
+async function viewerOf(authorization: string | undefined, secret: string): Promise<Viewer> {
+  if (!authorization) return { role: 'anonymous' };
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  try {
+    return await verifyToken(match[1], secret);
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw unauthenticated(err.message);
+    throw err;
+  }
 }

@@ -18,7 +18,7 @@ import { buildSchema } from './schema';
 export const DEBUG_HEADER = 'x-debug-telemetry';
 
 export interface ServerOptions {
-  /** Most concurrent statements one request may run; default 2. */
+  /** Most concurrent statements one request may run; default from the config. */
   maxStatementsPerRequest?: number;
 }
 
@@ -88,7 +88,10 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   });
   await apollo.start();
 
-  const createContext = contextFactory(db.prisma, { maxStatementsPerRequest: options.maxStatementsPerRequest ?? 2 });
+  const createContext = contextFactory(db.prisma, {
+    maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
+    jwtSecret: config.jwtSecret,
+  });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
   });
@@ -97,7 +100,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     cors(),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(req.get('x-request-id') || undefined),
+      context: ({ req }) => createContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') }),
     }),
   );
 

@@ -2,27 +2,31 @@ import DataLoader from 'dataloader';
 import type { PrismaClient } from '../generated/prisma/client';
 import { modelMeta, type ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
-import { toPage, type Page, type PageArgs } from './page';
+import { pageShape, toPage, type Page, type PageArgs } from './page';
 
 /*
- * Generic loader factories. Each relation's loader is declared from these in one line
- * (see ./index.ts); the SQL comes from the model metadata generated from schema.prisma.
- * Every batch function returns results aligned with its keys, one statement per batch.
+ * Generic loader factories. Each relation's loader is declared from these in a line or
+ * two (see ./index.ts); SQL identifiers come from the model metadata generated from
+ * schema.prisma. Every batch returns results aligned with its keys, one statement per
+ * batch, whatever the number of keys.
  */
 
 interface Delegate {
   findMany(args: unknown): Promise<Array<Record<string, unknown>>>;
   groupBy(args: unknown): Promise<Array<Record<string, unknown>>>;
+  count(args: unknown): Promise<number>;
 }
 
 function delegate(prisma: PrismaClient, model: ModelName): Delegate {
   return (prisma as unknown as Record<string, Delegate>)[model[0].toLowerCase() + model.slice(1)];
 }
 
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+type FieldOf<M extends ModelName> = string & keyof (typeof modelMeta)[M]['columns'];
 
-// Loaders live for one request, so their cache is the request's identity map.
-function batchOptions<K, C = K>(name: string, cacheKeyFn?: (key: K) => C) {
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+const column = (model: ModelName, field: string) => quote((modelMeta[model].columns as Record<string, string>)[field]);
+
+function options<K, C = K>(name: string, cacheKeyFn?: (key: K) => C) {
   return { name, cacheKeyFn, maxBatchSize: 1000 };
 }
 
@@ -30,14 +34,25 @@ function record(db: RequestDb, name: string, size: number): void {
   db.stats.batches.push({ loader: name, size });
 }
 
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 /** `model` rows by primary key; `null` for keys with no row. */
-export function byKey<M extends ModelName, Row>(db: RequestDb, model: M, name: string): DataLoader<number, Row | null> {
+export function byKey<Row extends { id: number }>(db: RequestDb, model: ModelName, name: string): DataLoader<number, Row | null> {
   return new DataLoader<number, Row | null>(async (ids) => {
     record(db, name, ids.length);
-    const rows = await db.run((prisma) => delegate(prisma, model).findMany({ where: { id: { in: ids as number[] } } }));
-    const byId = new Map(rows.map((row) => [row.id as number, row as Row]));
+    const rows = (await db.run((prisma) => delegate(prisma, model).findMany({ where: { id: { in: ids as number[] } } }))) as Row[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
-  }, batchOptions(name));
+  }, options(name));
 }
 
 /** A key of a to-many loader: whose children, and which page of them. */
@@ -46,129 +61,139 @@ export interface ChildPageKey {
   page: PageArgs;
 }
 
+const childPageKey = (key: ChildPageKey) => `${key.parentId}|${pageShape(key.page)}`;
+
+/** Where a parent's children are: a foreign key on the child, or a join table. */
+export type Children<M extends ModelName> =
+  | { model: M; parentField: FieldOf<M> }
+  | { model: M; through: { model: ModelName; parentField: string; childField: string } };
+
 /**
- * Pages of `model` rows per parent (`parentField` holds the parent's id), ordered by id.
- * All parents asking for the same page shape are served by one statement that ranks
- * children per parent with a window function, so "the first 10 tracks of each of 50
- * albums" reads 50 × 11 rows at most, whatever the albums hold.
+ * Pages of child rows per parent, ordered by the child's id. All parents asking for the
+ * same page shape are served by one statement that ranks children per parent with a
+ * window function, so "the first 10 tracks of each of 50 albums" reads at most 50 × 11
+ * rows, whatever the albums hold.
  */
 export function pageByParent<M extends ModelName, Row extends { id: number }>(
   db: RequestDb,
-  model: M,
-  parentField: string & keyof (typeof modelMeta)[M]['columns'],
+  children: Children<M>,
   name: string,
-  countLoader: () => DataLoader<number, number>,
-  /** The by-id loader of `model`, primed with every row read, so later lookups cost nothing. */
-  byId: () => DataLoader<number, Row | null>,
+  count: () => DataLoader<number, number>,
+  /** The child's by-id loader, primed with every row read so later lookups cost nothing. */
+  byId?: () => DataLoader<number, Row | null>,
 ): DataLoader<ChildPageKey, Page<Row>, string> {
-  const meta = modelMeta[model];
-  const columns = meta.columns as Record<string, string>;
-  const select = Object.entries(columns).map(([field, column]) => `${quote(column)} AS ${quote(field)}`).join(', ');
-  const fk = quote(columns[parentField]);
-  const id = quote(columns.id);
-  const table = quote(meta.table);
+  const child = children.model;
+  const fields = Object.keys(modelMeta[child].columns);
+  const childTable = quote(modelMeta[child].table);
+  // The ranked relation: (parent, child id) pairs from the join table or the child table.
+  const [rankTable, parentCol, childCol] =
+    'through' in children
+      ? [quote(modelMeta[children.through.model].table), column(children.through.model, children.through.parentField), column(children.through.model, children.through.childField)]
+      : [childTable, column(child, children.parentField), column(child, 'id')];
+  const select = fields.map((f) => `c.${column(child, f)} AS ${quote(f)}`).join(', ');
+
+  const sqlFor = (page: PageArgs) => {
+    const descending = page.backward;
+    const seek = page.cursor ? ` AND ${childCol} ${descending ? '<' : '>'} $3` : '';
+    return (
+      `SELECT ${select}, r.parent AS "__parent" FROM (SELECT ${parentCol} AS parent, ${childCol} AS child, ` +
+      `row_number() OVER (PARTITION BY ${parentCol} ORDER BY ${childCol}${descending ? ' DESC' : ''}) AS rank ` +
+      `FROM ${rankTable} WHERE ${parentCol} = ANY($1::int[])${seek}) r ` +
+      `JOIN ${childTable} c ON c.${column(child, 'id')} = r.child WHERE r.rank <= $2 ORDER BY r.parent, r.rank`
+    );
+  };
 
   return new DataLoader<ChildPageKey, Page<Row>, string>(
     async (keys) => {
       record(db, name, keys.length);
-      // Keys of one level share their arguments; group anyway so any mix is correct.
-      const groups = new Map<string, ChildPageKey[]>();
-      for (const key of keys) {
-        const shape = `${key.page.first}|${key.page.after?.[0] ?? ''}`;
-        const group = groups.get(shape);
-        if (group) group.push(key);
-        else groups.set(shape, [key]);
-      }
       const pages = new Map<string, Page<Row>>();
+      // Keys of one level share their page shape; group anyway so any mix is correct.
       await Promise.all(
-        [...groups.values()].map(async (group) => {
-          const { first, after } = group[0].page;
-          const parentIds = [...new Set(group.map((k) => k.parentId))];
-          const params: unknown[] = [parentIds, first + 1];
-          if (after) params.push(Number(after[0]));
-          const sql =
-            `SELECT ${select} FROM (SELECT *, row_number() OVER (PARTITION BY ${fk} ORDER BY ${id}) AS rank ` +
-            `FROM ${table} WHERE ${fk} = ANY($1::int[])${after ? ` AND ${id} > $3` : ''}) ranked ` +
-            `WHERE rank <= $2 ORDER BY ${fk}, ${id}`;
-          const rows = first === 0 ? [] : await db.run((prisma) => prisma.$queryRawUnsafe<Row[]>(sql, ...params));
-          const byParent = new Map<number, Row[]>();
-          const cache = rows.length > 0 ? byId() : undefined;
-          for (const row of rows) {
-            cache!.prime(row.id, row);
-            const parentId = (row as Record<string, unknown>)[parentField] as number;
-            const list = byParent.get(parentId);
-            if (list) list.push(row);
-            else byParent.set(parentId, [row]);
-          }
+        [...groupBy(keys, (k) => pageShape(k.page)).values()].map(async (group) => {
+          const { page } = group[0];
+          const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
+          if (page.cursor) params.push(Number(page.cursor[0]));
+          const rows = page.size === 0 ? [] : await db.run((prisma) => prisma.$queryRawUnsafe<Array<Row & { __parent: number }>>(sqlFor(page), ...params));
+          const cache = byId?.();
+          if (cache) for (const row of rows) cache.prime(row.id, row);
+          const byParent = groupBy(rows, (row) => row.__parent);
           for (const key of group) {
-            pages.set(
-              childPageKey(key),
-              toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [row.id], () => countLoader().load(key.parentId)),
-            );
+            pages.set(childPageKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [row.id], () => count().load(key.parentId)));
           }
         }),
       );
       return keys.map((key) => pages.get(childPageKey(key))!);
     },
-    batchOptions(name, childPageKey),
+    options(name, childPageKey),
   );
 }
 
-function childPageKey(key: ChildPageKey): string {
-  return `${key.parentId}|${key.page.first}|${key.page.after?.[0] ?? ''}`;
-}
-
-/** Number of `model` rows per parent, for the `totalCount` of nested lists. */
-export function countByParent<M extends ModelName>(
+/**
+ * An aggregate of `model` rows per parent: their count, or the sum of `sum`. Parents
+ * with no rows get 0 (count) or null (sum).
+ */
+export function aggregateByParent<M extends ModelName, V = number>(
   db: RequestDb,
   model: M,
-  parentField: string & keyof (typeof modelMeta)[M]['columns'],
+  parentField: FieldOf<M>,
   name: string,
-): DataLoader<number, number> {
-  return new DataLoader<number, number>(async (parentIds) => {
+  sum?: FieldOf<M>,
+): DataLoader<number, V> {
+  return new DataLoader<number, V>(async (parentIds) => {
     record(db, name, parentIds.length);
     const groups = await db.run((prisma) =>
-      delegate(prisma, model).groupBy({ by: [parentField], where: { [parentField]: { in: parentIds as number[] } }, _count: { _all: true } }),
+      delegate(prisma, model).groupBy({
+        by: [parentField],
+        where: { [parentField]: { in: parentIds as number[] } },
+        ...(sum ? { _sum: { [sum]: true } } : { _count: { _all: true } }),
+      }),
     );
-    const counts = new Map(groups.map((g) => [g[parentField] as number, (g._count as { _all: number })._all]));
-    return parentIds.map((id) => counts.get(id) ?? 0);
-  }, batchOptions(name));
+    const values = new Map(
+      groups.map((g) => [g[parentField] as number, (sum ? (g._sum as Record<string, unknown>)[sum] : (g._count as { _all: number })._all) as V]),
+    );
+    return parentIds.map((id) => values.get(id) ?? ((sum ? null : 0) as V));
+  }, options(name));
 }
 
-/** A top-level list ordered by `orderBy` fields (the last one unique), paged by keyset. */
-export async function listPage<M extends ModelName, Row extends Record<string, unknown>>(
+/** Sort order of a top-level list: fields in priority order, the last one unique. */
+export interface Sort {
+  fields: string[];
+  descending?: boolean;
+}
+
+/** A top-level list filtered by `where`, in `sort` order, paged by keyset. */
+export async function listPage<Row extends { id: number }>(
   db: RequestDb,
-  model: M,
+  model: ModelName,
   where: Record<string, unknown>,
-  orderBy: string[],
+  sort: Sort,
   page: PageArgs,
-  /** The by-id loader of `model`, primed with the page's rows. */
+  /** The model's by-id loader, primed with the page's rows. */
   byId?: DataLoader<number, Row | null>,
 ): Promise<Page<Row>> {
-  const sortKey = (row: Row) => orderBy.map((field) => row[field]);
-  const seek = page.after ? keysetAfter(orderBy, page.after) : undefined;
+  const descending = Boolean(sort.descending) !== page.backward;
+  const seek = page.cursor ? keyset(sort.fields, page.cursor, descending ? 'lt' : 'gt') : undefined;
   const rows =
-    page.first === 0
+    page.size === 0
       ? []
-      : await db.run((prisma) =>
+      : ((await db.run((prisma) =>
           delegate(prisma, model).findMany({
             where: seek ? { AND: [where, seek] } : where,
-            orderBy: orderBy.map((field) => ({ [field]: 'asc' })),
-            take: page.first + 1,
+            orderBy: sort.fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
+            take: page.size + 1,
           }),
-        );
-  if (byId) for (const row of rows) byId.prime(row.id as number, row as Row);
-  return toPage(rows as Row[], page, sortKey, () =>
-    db.run(async (prisma) => (delegate(prisma, model) as unknown as { count(a: unknown): Promise<number> }).count({ where })),
-  );
+        )) as Row[]);
+  if (byId) for (const row of rows) byId.prime(row.id, row);
+  const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
+  return toPage(rows, page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
 }
 
-// Rows strictly after `values` in (f1, f2, …) order: f1 > v1 OR (f1 = v1 AND f2 > v2) …
-function keysetAfter(fields: string[], values: unknown[]): Record<string, unknown> {
+// Rows strictly beyond `values` in (f1, f2, …) order: f1 ⋛ v1 OR (f1 = v1 AND f2 ⋛ v2) …
+function keyset(fields: string[], values: unknown[], op: 'gt' | 'lt'): Record<string, unknown> {
   return {
     OR: fields.map((field, i) => ({
       ...Object.fromEntries(fields.slice(0, i).map((f, j) => [f, values[j]])),
-      [field]: { gt: values[i] },
+      [field]: { [op]: values[i] },
     })),
   };
 }

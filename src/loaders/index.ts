@@ -1,25 +1,49 @@
 import type DataLoader from 'dataloader';
-import type { Album, Artist, Genre, MediaType, Track } from '../generated/prisma/client';
+import type { Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Playlist, Prisma, Track } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import { byKey, countByParent, pageByParent, type ChildPageKey } from './factories';
+import { aggregateByParent, byKey, pageByParent, type ChildPageKey } from './factories';
 import type { Page } from './page';
+
+type ById<T> = DataLoader<number, T | null>;
+type Pages<T> = DataLoader<ChildPageKey, Page<T>, string>;
+type PerParent<V = number> = DataLoader<number, V>;
 
 /** The loaders of one request, named for their key. Each is built on first use. */
 export interface Loaders {
-  artistById: DataLoader<number, Artist | null>;
-  albumById: DataLoader<number, Album | null>;
-  trackById: DataLoader<number, Track | null>;
-  genreById: DataLoader<number, Genre | null>;
-  mediaTypeById: DataLoader<number, MediaType | null>;
-  albumsByArtistId: DataLoader<ChildPageKey, Page<Album>, string>;
-  albumCountByArtistId: DataLoader<number, number>;
-  tracksByAlbumId: DataLoader<ChildPageKey, Page<Track>, string>;
-  trackCountByAlbumId: DataLoader<number, number>;
-  tracksByGenreId: DataLoader<ChildPageKey, Page<Track>, string>;
-  trackCountByGenreId: DataLoader<number, number>;
+  artistById: ById<Artist>;
+  albumById: ById<Album>;
+  trackById: ById<Track>;
+  genreById: ById<Genre>;
+  mediaTypeById: ById<MediaType>;
+  playlistById: ById<Playlist>;
+  employeeById: ById<Employee>;
+  customerById: ById<Customer>;
+  invoiceById: ById<Invoice>;
+
+  albumsByArtistId: Pages<Album>;
+  tracksByAlbumId: Pages<Track>;
+  tracksByGenreId: Pages<Track>;
+  tracksByPlaylistId: Pages<Track>;
+  playlistsByTrackId: Pages<Playlist>;
+  reportsByEmployeeId: Pages<Employee>;
+  customersBySupportRepId: Pages<Customer>;
+  invoicesByCustomerId: Pages<Invoice>;
+  linesByInvoiceId: Pages<InvoiceLine>;
+
+  albumCountByArtistId: PerParent;
+  trackCountByAlbumId: PerParent;
+  durationMsByAlbumId: PerParent<number | null>;
+  trackCountByGenreId: PerParent;
+  trackCountByPlaylistId: PerParent;
+  playlistCountByTrackId: PerParent;
+  reportCountByEmployeeId: PerParent;
+  customerCountBySupportRepId: PerParent;
+  invoiceCountByCustomerId: PerParent;
+  totalSpentByCustomerId: PerParent<Prisma.Decimal | null>;
+  lineCountByInvoiceId: PerParent;
 }
 
-type Factories = { [K in keyof Loaders]: (db: RequestDb, loaders: Loaders) => Loaders[K] };
+type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders) => Loaders[K] };
 
 const factories: Factories = {
   artistById: (db) => byKey(db, 'Artist', 'artistById'),
@@ -27,12 +51,35 @@ const factories: Factories = {
   trackById: (db) => byKey(db, 'Track', 'trackById'),
   genreById: (db) => byKey(db, 'Genre', 'genreById'),
   mediaTypeById: (db) => byKey(db, 'MediaType', 'mediaTypeById'),
-  albumsByArtistId: (db, l) => pageByParent(db, 'Album', 'artistId', 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById),
-  albumCountByArtistId: (db) => countByParent(db, 'Album', 'artistId', 'albumCountByArtistId'),
-  tracksByAlbumId: (db, l) => pageByParent(db, 'Track', 'albumId', 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
-  trackCountByAlbumId: (db) => countByParent(db, 'Track', 'albumId', 'trackCountByAlbumId'),
-  tracksByGenreId: (db, l) => pageByParent(db, 'Track', 'genreId', 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
-  trackCountByGenreId: (db) => countByParent(db, 'Track', 'genreId', 'trackCountByGenreId'),
+  playlistById: (db) => byKey(db, 'Playlist', 'playlistById'),
+  employeeById: (db) => byKey(db, 'Employee', 'employeeById'),
+  customerById: (db) => byKey(db, 'Customer', 'customerById'),
+  invoiceById: (db) => byKey(db, 'Invoice', 'invoiceById'),
+
+  albumsByArtistId: (db, l) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById),
+  tracksByAlbumId: (db, l) => pageByParent(db, { model: 'Track', parentField: 'albumId' }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
+  tracksByGenreId: (db, l) => pageByParent(db, { model: 'Track', parentField: 'genreId' }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
+  tracksByPlaylistId: (db, l) =>
+    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' } }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById),
+  playlistsByTrackId: (db, l) =>
+    pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById),
+  reportsByEmployeeId: (db, l) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById),
+  customersBySupportRepId: (db, l) =>
+    pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById),
+  invoicesByCustomerId: (db, l) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById),
+  linesByInvoiceId: (db, l) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId' }, 'linesByInvoiceId', () => l.lineCountByInvoiceId),
+
+  albumCountByArtistId: (db) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId'),
+  trackCountByAlbumId: (db) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId'),
+  durationMsByAlbumId: (db) => aggregateByParent(db, 'Track', 'albumId', 'durationMsByAlbumId', 'milliseconds'),
+  trackCountByGenreId: (db) => aggregateByParent(db, 'Track', 'genreId', 'trackCountByGenreId'),
+  trackCountByPlaylistId: (db) => aggregateByParent(db, 'PlaylistTrack', 'playlistId', 'trackCountByPlaylistId'),
+  playlistCountByTrackId: (db) => aggregateByParent(db, 'PlaylistTrack', 'trackId', 'playlistCountByTrackId'),
+  reportCountByEmployeeId: (db) => aggregateByParent(db, 'Employee', 'reportsToId', 'reportCountByEmployeeId'),
+  customerCountBySupportRepId: (db) => aggregateByParent(db, 'Customer', 'supportRepId', 'customerCountBySupportRepId'),
+  invoiceCountByCustomerId: (db) => aggregateByParent(db, 'Invoice', 'customerId', 'invoiceCountByCustomerId'),
+  totalSpentByCustomerId: (db) => aggregateByParent(db, 'Invoice', 'customerId', 'totalSpentByCustomerId', 'total'),
+  lineCountByInvoiceId: (db) => aggregateByParent(db, 'InvoiceLine', 'invoiceId', 'lineCountByInvoiceId'),
 };
 
 /**

@@ -16,10 +16,14 @@ export interface Page<T> {
   totalCount(): Promise<number>;
 }
 
-/** Validated paging arguments: the page size and the sort key values to start after. */
+/**
+ * Validated paging arguments. `size` rows after `cursor` in list order, or, when
+ * `backward`, the `size` rows just before `cursor` (or the end of the list).
+ */
 export interface PageArgs {
-  first: number;
-  after: unknown[] | undefined;
+  size: number;
+  cursor: unknown[] | undefined;
+  backward: boolean;
 }
 
 /** Cursors are opaque to clients: base64url of the row's sort key values. */
@@ -31,40 +35,71 @@ export function encodeCursor(values: unknown[]): string {
  * Decodes a cursor made by {@link encodeCursor} for a sort of `length` keys.
  * @throws BAD_USER_INPUT when the cursor was not made by this API for this list
  */
-export function decodeCursor(cursor: string, length: number): unknown[] {
+export function decodeCursor(cursor: string, length: number, argument = 'after'): unknown[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(values) && values.length === length) return values;
   } catch {
     // fall through to the error below
   }
-  throw badUserInput('after', `after must be a cursor returned by this list, but got: ${JSON.stringify(cursor)}`);
+  throw badUserInput(argument, `${argument} must be a cursor returned by this list, but got: ${JSON.stringify(cursor)}`);
+}
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+function size(argument: 'first' | 'last', value: number): number {
+  if (value < 0 || value > MAX_PAGE_SIZE) {
+    throw badUserInput(argument, `${argument} must be between 0 and ${MAX_PAGE_SIZE}, but got: ${value}`);
+  }
+  return value;
 }
 
 /**
- * Checks `first`/`after` against the page rules (default 20, at most 100).
+ * Checks connection arguments against the page rules: `first`/`after` forward or
+ * `last`/`before` backward, 20 rows by default, at most 100.
  * @throws BAD_USER_INPUT naming the bad argument and value
  */
-export function pageArgs(args: { first?: number | null; after?: string | null }, sortKeys: number): PageArgs {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (first < 0 || first > MAX_PAGE_SIZE) {
-    throw badUserInput('first', `first must be between 0 and ${MAX_PAGE_SIZE}, but got: ${first}`);
+export function pageArgs(args: ConnectionArgs, sortKeys: number): PageArgs {
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null)) {
+    throw badUserInput('last', 'Page forward with first/after or backward with last/before, not both');
   }
-  return { first, after: args.after == null ? undefined : decodeCursor(args.after, sortKeys) };
+  if (backward) {
+    return {
+      size: size('last', args.last ?? DEFAULT_PAGE_SIZE),
+      cursor: args.before == null ? undefined : decodeCursor(args.before, sortKeys, 'before'),
+      backward,
+    };
+  }
+  return {
+    size: size('first', args.first ?? DEFAULT_PAGE_SIZE),
+    cursor: args.after == null ? undefined : decodeCursor(args.after, sortKeys),
+    backward,
+  };
 }
 
-/** Builds a page from up to `first + 1` fetched rows (the extra row only signals a next page). */
-export function toPage<T>(
-  rows: T[],
-  args: PageArgs,
-  sortKey: (row: T) => unknown[],
-  totalCount: () => Promise<number>,
-): Page<T> {
-  const hasNextPage = rows.length > args.first;
+/** Identifies a page shape, for grouping and caching loader keys. */
+export function pageShape(page: PageArgs): string {
+  return `${page.backward ? 'b' : 'f'}${page.size}:${page.cursor ? JSON.stringify(page.cursor) : ''}`;
+}
+
+/**
+ * Builds a page from up to `size + 1` rows fetched in travel order (reversed list order
+ * when paging backward); the extra row only signals that more rows lie that way.
+ */
+export function toPage<T>(rows: T[], args: PageArgs, sortKey: (row: T) => unknown[], totalCount: () => Promise<number>): Page<T> {
+  const more = rows.length > args.size;
+  const nodes = more ? rows.slice(0, args.size) : rows;
+  if (args.backward) nodes.reverse();
   return {
-    nodes: hasNextPage ? rows.slice(0, args.first) : rows,
-    hasNextPage,
-    hasPreviousPage: args.after !== undefined,
+    nodes,
+    hasNextPage: args.backward ? args.cursor !== undefined : more,
+    hasPreviousPage: args.backward ? more : args.cursor !== undefined,
     cursorOf: (node) => encodeCursor(sortKey(node)),
     totalCount,
   };

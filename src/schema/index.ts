@@ -6,6 +6,9 @@ import type { Resolvers } from '../generated/graphql';
 import { connectionResolvers, pageInfoResolvers } from '../loaders/page';
 import { scalarResolvers } from './scalars';
 import { catalogResolvers } from './catalog/catalog.resolvers';
+import { peopleResolvers } from './people/people.resolvers';
+import { playlistResolvers } from './playlists/playlists.resolvers';
+import { salesResolvers } from './sales/sales.resolvers';
 import { version } from '../../package.json';
 
 /** The SDL of every domain, in a stable order. */
@@ -16,7 +19,7 @@ export function loadTypeDefs(dir: string = __dirname): string[] {
     .map((file) => readFileSync(join(dir, file), 'utf8'));
 }
 
-const domains: Resolvers[] = [catalogResolvers];
+const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers];
 
 /** Builds the executable schema: SDL files plus each domain's resolvers. */
 export function buildSchema(): GraphQLSchema {

@@ -91,9 +91,13 @@ describe('applyMigrations', () => {
 describe('migrated schema', () => {
   // Prisma's own names for what `prisma migrate dev` would create from schema.prisma.
   function expectedSchema() {
-    const dmmf = getDMMF({ datamodel: readFileSync(join(__dirname, '../../prisma/schema.prisma'), 'utf8') });
+    const datamodel = readFileSync(join(__dirname, '../../prisma/schema.prisma'), 'utf8');
+    const dmmf = getDMMF({ datamodel });
     if (!('datamodel' in dmmf)) throw dmmf.error;
-    const { models, indexes } = dmmf.datamodel;
+    // Views are checked on their own below; here only tables count.
+    const views = new Set([...datamodel.matchAll(/^view (\w+)/gm)].map((m) => m[1]));
+    const models = dmmf.datamodel.models.filter((m) => !views.has(m.name));
+    const indexes = dmmf.datamodel.indexes.filter((i) => !views.has(i.model));
     const column = (model: string, field: string) => {
       const f = models.find((m) => m.name === model)!.fields.find((x) => x.name === field)!;
       return f.dbName ?? f.name;
@@ -118,12 +122,16 @@ describe('migrated schema', () => {
         .filter((f) => f.kind === 'object' && f.relationFromFields?.length)
         .map((f) => {
           const from = f.relationFromFields!.map((x) => column(m.name, x));
+          if (views.has(f.type)) return '';
           const to = f.relationToFields!.map((x) => column(f.type, x));
           const onDelete = f.relationOnDelete === 'Cascade' ? 'CASCADE' : f.isRequired ? 'RESTRICT' : 'SET NULL';
           return `${table(m.name)}_${from.join('_')}_fkey ${table(m.name)}(${from.join(',')}) -> ${table(f.type)}(${to.join(',')}) ON DELETE ${onDelete} ON UPDATE CASCADE`;
         }),
-    );
-    return { tables: models.map((m) => table(m.name)).sort(), columns: columns.sort(), keys: keys.sort(), foreignKeys: foreignKeys.sort() };
+    ).filter(Boolean);
+    const viewColumns = dmmf.datamodel.models
+      .filter((m) => views.has(m.name))
+      .flatMap((m) => m.fields.filter((f) => f.kind === 'scalar').map((f) => `${m.dbName ?? m.name}.${f.dbName ?? f.name}`));
+    return { tables: models.map((m) => table(m.name)).sort(), columns: columns.sort(), keys: keys.sort(), foreignKeys: foreignKeys.sort(), viewColumns: viewColumns.sort() };
   }
 
   async function actualSchema(url: string) {
@@ -152,7 +160,13 @@ describe('migrated schema', () => {
        FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace
        WHERE c.contype = 'f' AND n.nspname = 'public'`,
     );
+    const viewColumns = await query(
+      url,
+      `SELECT c.table_name || '.' || c.column_name AS col FROM information_schema.columns c
+       JOIN information_schema.views v ON v.table_name = c.table_name AND v.table_schema = c.table_schema WHERE c.table_schema = 'public'`,
+    );
     return {
+      viewColumns: viewColumns.map((r) => r.col).sort(),
       tables: tables.map((r) => r.tablename),
       columns: columns.map((r) => r.col).sort(),
       keys: keys.map((r) => r.key).sort(),
@@ -168,6 +182,7 @@ describe('migrated schema', () => {
     expect(actual.columns).toEqual(expected.columns);
     expect(actual.keys).toEqual(expected.keys);
     expect(actual.foreignKeys).toEqual(expected.foreignKeys);
+    expect(actual.viewColumns).toEqual(expected.viewColumns);
   });
 
   it('indexes every foreign key column', () => {

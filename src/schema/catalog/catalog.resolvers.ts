@@ -1,59 +1,57 @@
 import type { Resolvers } from '../../generated/graphql';
 import { listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { badUserInput } from '../../errors';
-
-/** Parses a GraphQL `ID` argument that names a row key. */
-export function rowId(id: string | number, argument = 'id'): number {
-  const value = Number(id);
-  if (!Number.isSafeInteger(value) || value < 1) throw badUserInput(argument, `${argument} must be a positive integer id, but got: ${JSON.stringify(id)}`);
-  return value;
-}
-
-const contains = (text: string | null | undefined) => (text ? { contains: text, mode: 'insensitive' as const } : undefined);
+import { contains, optionalId, range, rowId, sortOf } from '../args';
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    artists: (_, args, { db, loaders }) =>
-      listPage(db, 'Artist', { name: contains(args.filter?.nameContains) }, ['name', 'id'], pageArgs(args, 2), loaders.artistById),
+    artists: (_, args, { db, loaders }) => {
+      const sort = sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' });
+      return listPage(db, 'Artist', { name: contains(args.filter?.nameContains) }, sort, pageArgs(args, sort.fields.length), loaders.artistById);
+    },
     artist: (_, { id }, { loaders }) => loaders.artistById.load(rowId(id)),
-    albums: (_, args, { db, loaders }) =>
-      listPage(
-        db,
-        'Album',
-        { title: contains(args.filter?.titleContains), artistId: args.filter?.artistId ? rowId(args.filter.artistId, 'filter.artistId') : undefined },
-        ['title', 'id'],
-        pageArgs(args, 2),
-        loaders.albumById,
-      ),
+    albums: (_, args, { db, loaders }) => {
+      const sort = sortOf(args.orderBy, { TITLE: 'title', ID: 'id' }, { field: 'TITLE', direction: 'ASC' });
+      const where = { title: contains(args.filter?.titleContains), artistId: optionalId(args.filter?.artistId, 'filter.artistId') };
+      return listPage(db, 'Album', where, sort, pageArgs(args, sort.fields.length), loaders.albumById);
+    },
     album: (_, { id }, { loaders }) => loaders.albumById.load(rowId(id)),
     tracks: (_, args, { db, loaders }) => {
       const f = args.filter;
+      const sort = sortOf(args.orderBy, { ID: 'id', NAME: 'name', UNIT_PRICE: 'unitPrice', MILLISECONDS: 'milliseconds' }, { field: 'ID', direction: 'ASC' });
       const where = {
         name: contains(f?.nameContains),
-        genreId: f?.genreId ? rowId(f.genreId, 'filter.genreId') : undefined,
-        mediaTypeId: f?.mediaTypeId ? rowId(f.mediaTypeId, 'filter.mediaTypeId') : undefined,
-        albumId: f?.albumId ? rowId(f.albumId, 'filter.albumId') : undefined,
+        genreId: optionalId(f?.genreId, 'filter.genreId'),
+        mediaTypeId: optionalId(f?.mediaTypeId, 'filter.mediaTypeId'),
+        albumId: optionalId(f?.albumId, 'filter.albumId'),
+        unitPrice: range(f?.minPrice, f?.maxPrice),
+        milliseconds: range(f?.minMilliseconds, f?.maxMilliseconds),
       };
-      return listPage(db, 'Track', where, ['id'], pageArgs(args, 1), loaders.trackById);
+      return listPage(db, 'Track', where, sort, pageArgs(args, sort.fields.length), loaders.trackById);
     },
     track: (_, { id }, { loaders }) => loaders.trackById.load(rowId(id)),
-    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, ['name', 'id'], pageArgs(args, 2), loaders.genreById),
-    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, ['id'], pageArgs(args, 1), loaders.mediaTypeById),
+    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, { fields: ['name', 'id'] }, pageArgs(args, 2), loaders.genreById),
+    genre: (_, { id }, { loaders }) => loaders.genreById.load(rowId(id)),
+    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, { fields: ['id'] }, pageArgs(args, 1), loaders.mediaTypeById),
   },
   Artist: {
     albums: (artist, args, { loaders }) => loaders.albumsByArtistId.load({ parentId: artist.id, page: pageArgs(args, 1) }),
+    albumCount: (artist, _, { loaders }) => loaders.albumCountByArtistId.load(artist.id),
   },
   Album: {
     artist: async (album, _, { loaders }) => (await loaders.artistById.load(album.artistId))!,
     tracks: (album, args, { loaders }) => loaders.tracksByAlbumId.load({ parentId: album.id, page: pageArgs(args, 1) }),
+    trackCount: (album, _, { loaders }) => loaders.trackCountByAlbumId.load(album.id),
+    durationMs: async (album, _, { loaders }) => Number((await loaders.durationMsByAlbumId.load(album.id)) ?? 0),
   },
   Track: {
     album: (track, _, { loaders }) => (track.albumId === null ? null : loaders.albumById.load(track.albumId)),
     genre: (track, _, { loaders }) => (track.genreId === null ? null : loaders.genreById.load(track.genreId)),
     mediaType: async (track, _, { loaders }) => (await loaders.mediaTypeById.load(track.mediaTypeId))!,
+    playlists: (track, args, { loaders }) => loaders.playlistsByTrackId.load({ parentId: track.id, page: pageArgs(args, 1) }),
   },
   Genre: {
     tracks: (genre, args, { loaders }) => loaders.tracksByGenreId.load({ parentId: genre.id, page: pageArgs(args, 1) }),
+    trackCount: (genre, _, { loaders }) => loaders.trackCountByGenreId.load(genre.id),
   },
 };

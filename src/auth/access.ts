@@ -1,0 +1,71 @@
+import { GraphQLError } from 'graphql';
+import type { Customer } from '../generated/prisma/client';
+import type { RequestDb } from '../db/request-db';
+import { ErrorCode } from '../errors';
+import type { Principal } from './token';
+
+/** Who is asking: a verified principal, or nobody. */
+export type Viewer = Principal | { role: 'anonymous' };
+
+export function unauthenticated(message = 'Sign in to see this: send Authorization: Bearer <token>'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+}
+
+/**
+ * What one request's viewer may see (DESIGN §3). List filters put the rule into the
+ * list's own SQL; single-row checks use the employee's reporting subtree, read once per
+ * request, so deciding access never costs a statement per row.
+ */
+export class Access {
+  private subtree: Promise<Set<number>> | undefined;
+
+  constructor(
+    readonly viewer: Viewer,
+    private readonly db: RequestDb,
+  ) {}
+
+  /** @throws UNAUTHENTICATED for anonymous viewers */
+  requireSignedIn(): Principal {
+    if (this.viewer.role === 'anonymous') throw unauthenticated();
+    return this.viewer;
+  }
+
+  /** @throws UNAUTHENTICATED, or FORBIDDEN for customers */
+  requireEmployee(what: string): number {
+    const viewer = this.requireSignedIn();
+    if (viewer.role !== 'employee') throw forbidden(`Only employees may see ${what}`);
+    return viewer.employeeId;
+  }
+
+  /** Prisma `where` for the customers this viewer may see. */
+  customerWhere(): Record<string, unknown> {
+    const viewer = this.requireSignedIn();
+    if (viewer.role === 'customer') return { id: viewer.customerId };
+    // The reporting_line view pairs each manager with everyone below them (and themself).
+    return { supportRep: { managers: { some: { managerId: viewer.employeeId } } } };
+  }
+
+  /** Employees at or below the viewing employee in the reporting tree. */
+  private employeesBelow(employeeId: number): Promise<Set<number>> {
+    return (this.subtree ??= this.db
+      .run((prisma) => prisma.reportingLine.findMany({ where: { managerId: employeeId }, select: { employeeId: true } }))
+      .then((rows) => new Set(rows.map((r) => r.employeeId))));
+  }
+
+  /** Whether the viewer may see this customer (and so their invoices). */
+  async canSeeCustomer(customer: Pick<Customer, 'id' | 'supportRepId'>): Promise<boolean> {
+    const viewer = this.requireSignedIn();
+    if (viewer.role === 'customer') return viewer.customerId === customer.id;
+    return customer.supportRepId !== null && (await this.employeesBelow(viewer.employeeId)).has(customer.supportRepId);
+  }
+
+  /** Whether the viewer may see the customers of this employee. */
+  async canSeeCustomersOf(employeeId: number): Promise<boolean> {
+    const viewer = this.requireSignedIn();
+    return viewer.role === 'employee' && (await this.employeesBelow(viewer.employeeId)).has(employeeId);
+  }
+}

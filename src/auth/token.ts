@@ -1,0 +1,44 @@
+import { SignJWT, jwtVerify, errors } from 'jose';
+
+/** Who a token speaks for. */
+export type Principal = { role: 'customer'; customerId: number } | { role: 'employee'; employeeId: number };
+
+const ISSUER = 'media-store';
+const AUDIENCE = 'media-store-api';
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+/** Signs a bearer token for `principal`, valid for `expiresIn` (a jose time span, e.g. "12h"). */
+export async function signToken(principal: Principal, secret: string, expiresIn = '12h'): Promise<string> {
+  const subject = principal.role === 'customer' ? `customer:${principal.customerId}` : `employee:${principal.employeeId}`;
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(key(secret));
+}
+
+/** Why a token was refused, in words fit for the client. */
+export class InvalidTokenError extends Error {}
+
+/**
+ * Verifies signature, issuer, audience and expiry, and reads the principal.
+ * @throws InvalidTokenError saying what is wrong (expired, bad signature, bad subject)
+ */
+export async function verifyToken(token: string, secret: string): Promise<Principal> {
+  let subject: string | undefined;
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    subject = payload.sub;
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new InvalidTokenError('The bearer token has expired');
+    throw new InvalidTokenError('The bearer token is not valid');
+  }
+  const match = /^(customer|employee):([1-9]\d{0,9})$/.exec(subject ?? '');
+  if (!match) throw new InvalidTokenError(`The bearer token's subject must be customer:<id> or employee:<id>, but got: ${subject}`);
+  const id = Number(match[2]);
+  return match[1] === 'customer' ? { role: 'customer', customerId: id } : { role: 'employee', employeeId: id };
+}

@@ -1,0 +1,52 @@
+import type { Resolvers } from '../../generated/graphql';
+import { forbidden } from '../../auth/access';
+import { listPage } from '../../loaders/factories';
+import { pageArgs } from '../../loaders/page';
+import { contains, rowId, sortOf } from '../args';
+
+export const peopleResolvers: Resolvers = {
+  Query: {
+    me: (_, __, { viewer }) => (viewer.role === 'anonymous' ? null : viewer),
+    customers: (_, args, { db, access, loaders }) => {
+      const scope = access.customerWhere();
+      const name = contains(args.filter?.nameContains);
+      const where = {
+        AND: [scope, { country: args.filter?.country ?? undefined }, name ? { OR: [{ firstName: name }, { lastName: name }] } : {}],
+      };
+      const sort = sortOf(args.orderBy, { ID: 'id', LAST_NAME: 'lastName', COUNTRY: 'country' }, { field: 'ID', direction: 'ASC' });
+      return listPage(db, 'Customer', where, sort, pageArgs(args, sort.fields.length), loaders.customerById);
+    },
+    customer: async (_, { id }, { access, loaders }) => {
+      access.requireSignedIn();
+      const customer = await loaders.customerById.load(rowId(id));
+      if (customer && !(await access.canSeeCustomer(customer))) throw forbidden(`You may not see customer ${id}`);
+      return customer;
+    },
+    employees: (_, args, { db, access, loaders }) => {
+      access.requireEmployee('employees');
+      return listPage(db, 'Employee', {}, { fields: ['id'] }, pageArgs(args, 1), loaders.employeeById);
+    },
+    employee: (_, { id }, { access, loaders }) => {
+      access.requireEmployee('employees');
+      return loaders.employeeById.load(rowId(id));
+    },
+  },
+  Viewer: {
+    role: (viewer) => (viewer.role === 'customer' ? 'CUSTOMER' : 'EMPLOYEE'),
+    customer: (viewer, _, { loaders }) => (viewer.role === 'customer' ? loaders.customerById.load(viewer.customerId) : null),
+    employee: (viewer, _, { loaders }) => (viewer.role === 'employee' ? loaders.employeeById.load(viewer.employeeId) : null),
+  },
+  Customer: {
+    supportRep: (customer, _, { loaders }) => (customer.supportRepId === null ? null : loaders.employeeById.load(customer.supportRepId)),
+    invoices: (customer, args, { loaders }) => loaders.invoicesByCustomerId.load({ parentId: customer.id, page: pageArgs(args, 1) }),
+    totalSpent: async (customer, _, { loaders }) => (await loaders.totalSpentByCustomerId.load(customer.id)) ?? '0.00',
+  },
+  Employee: {
+    reportsTo: (employee, _, { loaders }) => (employee.reportsToId === null ? null : loaders.employeeById.load(employee.reportsToId)),
+    reports: (employee, args, { loaders }) => loaders.reportsByEmployeeId.load({ parentId: employee.id, page: pageArgs(args, 1) }),
+    customers: async (employee, args, { access, loaders }) => {
+      if (!(await access.canSeeCustomersOf(employee.id))) throw forbidden(`You may not see the customers of employee ${employee.id}`);
+      return loaders.customersBySupportRepId.load({ parentId: employee.id, page: pageArgs(args, 1) });
+    },
+  },
+};

@@ -1,0 +1,16 @@
+import type { Resolvers } from '../../generated/graphql';
+import { listPage } from '../../loaders/factories';
+import { pageArgs } from '../../loaders/page';
+import { contains, rowId } from '../args';
+
+export const playlistResolvers: Resolvers = {
+  Query: {
+    playlists: (_, args, { db, loaders }) =>
+      listPage(db, 'Playlist', { name: contains(args.filter?.nameContains) }, { fields: ['name', 'id'] }, pageArgs(args, 2), loaders.playlistById),
+    playlist: (_, { id }, { loaders }) => loaders.playlistById.load(rowId(id)),
+  },
+  Playlist: {
+    tracks: (playlist, args, { loaders }) => loaders.tracksByPlaylistId.load({ parentId: playlist.id, page: pageArgs(args, 1) }),
+    trackCount: (playlist, _, { loaders }) => loaders.trackCountByPlaylistId.load(playlist.id),
+  },
+};
