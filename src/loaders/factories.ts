@@ -55,18 +55,34 @@ export function byKey<Row extends { id: number }>(db: RequestDb, model: ModelNam
   }, options(name));
 }
 
-/** A key of a to-many loader: whose children, and which page of them. */
+/** A key of a to-many loader: whose children, which page of them, and which of the
+ * children's to-one relations to read in the same statement. */
 export interface ChildPageKey {
   parentId: number;
   page: PageArgs;
+  /** Names of declared `joins` the client selected on the children. */
+  include?: string[];
 }
 
-const childPageKey = (key: ChildPageKey) => `${key.parentId}|${pageShape(key.page)}`;
+const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${key.include?.join(',') ?? ''}`;
+const childPageKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
+
+/** A to-one relation of the child that can be read by a join and primed into its loader. */
+export interface Join {
+  /** The child's field holding the related row's id. */
+  via: string;
+  model: ModelName;
+  byId: () => DataLoader<number, any>;
+}
 
 /** Where a parent's children are: a foreign key on the child, or a join table. */
-export type Children<M extends ModelName> =
+export type Children<M extends ModelName> = (
   | { model: M; parentField: FieldOf<M> }
-  | { model: M; through: { model: ModelName; parentField: string; childField: string } };
+  | { model: M; through: { model: ModelName; parentField: string; childField: string } }
+) & {
+  /** To-one relations of the child that a page may read in its own statement. */
+  joins?: Record<string, Join>;
+};
 
 /**
  * Pages of child rows per parent, ordered by the child's id. All parents asking for the
@@ -92,15 +108,45 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       : [childTable, column(child, children.parentField), column(child, 'id')];
   const select = fields.map((f) => `c.${column(child, f)} AS ${quote(f)}`).join(', ');
 
-  const sqlFor = (page: PageArgs) => {
+  const joins = children.joins ?? {};
+  // Each joined relation's columns come back as "name.field" and are split off below.
+  const joinSql = (include: string[]) =>
+    include.map((name, i) => {
+      const { via, model } = joins[name];
+      const alias = `j${i}`;
+      return {
+        select: Object.keys(modelMeta[model].columns).map((f) => `, ${alias}.${column(model, f)} AS ${quote(`${name}.${f}`)}`).join(''),
+        from: ` LEFT JOIN ${quote(modelMeta[model].table)} ${alias} ON ${alias}.${column(model, 'id')} = c.${column(child, via)}`,
+      };
+    });
+
+  const sqlFor = (page: PageArgs, include: string[]) => {
     const descending = page.backward;
     const seek = page.cursor ? ` AND ${childCol} ${descending ? '<' : '>'} $3` : '';
+    const joined = joinSql(include);
     return (
-      `SELECT ${select}, r.parent AS "__parent" FROM (SELECT ${parentCol} AS parent, ${childCol} AS child, ` +
+      `SELECT ${select}${joined.map((j) => j.select).join('')}, r.parent AS "__parent" FROM (SELECT ${parentCol} AS parent, ${childCol} AS child, ` +
       `row_number() OVER (PARTITION BY ${parentCol} ORDER BY ${childCol}${descending ? ' DESC' : ''}) AS rank ` +
       `FROM ${rankTable} WHERE ${parentCol} = ANY($1::int[])${seek}) r ` +
-      `JOIN ${childTable} c ON c.${column(child, 'id')} = r.child WHERE r.rank <= $2 ORDER BY r.parent, r.rank`
+      `JOIN ${childTable} c ON c.${column(child, 'id')} = r.child${joined.map((j) => j.from).join('')} WHERE r.rank <= $2 ORDER BY r.parent, r.rank`
     );
+  };
+
+  // Moves each joined relation's columns off the row into its own object, primed in its loader.
+  const splitJoined = (rows: Array<Record<string, unknown>>, include: string[]) => {
+    for (const name of include) {
+      const loader = joins[name].byId();
+      const prefix = `${name}.`;
+      const fields = Object.keys(modelMeta[joins[name].model].columns);
+      for (const row of rows) {
+        const related: Record<string, unknown> = {};
+        for (const f of fields) {
+          related[f] = row[prefix + f];
+          delete row[prefix + f];
+        }
+        if (related.id !== null) loader.prime(related.id as number, related);
+      }
+    }
   };
 
   return new DataLoader<ChildPageKey, Page<Row>, string>(
@@ -109,11 +155,13 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       const pages = new Map<string, Page<Row>>();
       // Keys of one level share their page shape; group anyway so any mix is correct.
       await Promise.all(
-        [...groupBy(keys, (k) => pageShape(k.page)).values()].map(async (group) => {
+        [...groupBy(keys, shapeOf).values()].map(async (group) => {
           const { page } = group[0];
+          const include = (group[0].include ?? []).filter((name) => name in joins);
           const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
           if (page.cursor) params.push(Number(page.cursor[0]));
-          const rows = page.size === 0 ? [] : await db.run((prisma) => prisma.$queryRawUnsafe<Array<Row & { __parent: number }>>(sqlFor(page), ...params));
+          const rows = page.size === 0 ? [] : await db.run((prisma) => prisma.$queryRawUnsafe<Array<Row & { __parent: number }>>(sqlFor(page, include), ...params));
+          if (include.length > 0) splitJoined(rows as unknown as Array<Record<string, unknown>>, include);
           const cache = byId?.();
           if (cache) for (const row of rows) cache.prime(row.id, row);
           const byParent = groupBy(rows, (row) => row.__parent);

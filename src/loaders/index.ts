@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Playlist, Prisma, Track } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import { aggregateByParent, byKey, pageByParent, type ChildPageKey } from './factories';
+import { aggregateByParent, byKey, pageByParent, type ChildPageKey, type Join } from './factories';
 import type { Page } from './page';
 
 type ById<T> = DataLoader<number, T | null>;
@@ -43,6 +43,17 @@ export interface Loaders {
   lineCountByInvoiceId: PerParent;
 }
 
+/** To-one relations of a track that a page of tracks reads in its own statement. */
+export const TRACK_JOINS = ['album', 'genre', 'mediaType'] as const;
+
+function trackJoins(l: Loaders): Record<(typeof TRACK_JOINS)[number], Join> {
+  return {
+    album: { via: 'albumId', model: 'Album', byId: () => l.albumById },
+    genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
+    mediaType: { via: 'mediaTypeId', model: 'MediaType', byId: () => l.mediaTypeById },
+  };
+}
+
 type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders) => Loaders[K] };
 
 const factories: Factories = {
@@ -57,10 +68,12 @@ const factories: Factories = {
   invoiceById: (db) => byKey(db, 'Invoice', 'invoiceById'),
 
   albumsByArtistId: (db, l) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById),
-  tracksByAlbumId: (db, l) => pageByParent(db, { model: 'Track', parentField: 'albumId' }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
-  tracksByGenreId: (db, l) => pageByParent(db, { model: 'Track', parentField: 'genreId' }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
+  tracksByAlbumId: (db, l) =>
+    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
+  tracksByGenreId: (db, l) =>
+    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
   tracksByPlaylistId: (db, l) =>
-    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' } }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById),
+    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById),
   playlistsByTrackId: (db, l) =>
     pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById),
   reportsByEmployeeId: (db, l) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById),

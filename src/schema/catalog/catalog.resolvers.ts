@@ -1,6 +1,8 @@
 import type { Resolvers } from '../../generated/graphql';
 import { listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
+import { selectedOnNodes } from '../../loaders/lookahead';
+import { TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 
 export const catalogResolvers: Resolvers = {
@@ -40,7 +42,8 @@ export const catalogResolvers: Resolvers = {
   },
   Album: {
     artist: async (album, _, { loaders }) => (await loaders.artistById.load(album.artistId))!,
-    tracks: (album, args, { loaders }) => loaders.tracksByAlbumId.load({ parentId: album.id, page: pageArgs(args, 1) }),
+    tracks: (album, args, { loaders }, info) =>
+      loaders.tracksByAlbumId.load({ parentId: album.id, page: pageArgs(args, 1), include: selectedOnNodes(info, TRACK_JOINS) }),
     trackCount: (album, _, { loaders }) => loaders.trackCountByAlbumId.load(album.id),
     durationMs: async (album, _, { loaders }) => Number((await loaders.durationMsByAlbumId.load(album.id)) ?? 0),
   },
@@ -51,7 +54,8 @@ export const catalogResolvers: Resolvers = {
     playlists: (track, args, { loaders }) => loaders.playlistsByTrackId.load({ parentId: track.id, page: pageArgs(args, 1) }),
   },
   Genre: {
-    tracks: (genre, args, { loaders }) => loaders.tracksByGenreId.load({ parentId: genre.id, page: pageArgs(args, 1) }),
+    tracks: (genre, args, { loaders }, info) =>
+      loaders.tracksByGenreId.load({ parentId: genre.id, page: pageArgs(args, 1), include: selectedOnNodes(info, TRACK_JOINS) }),
     trackCount: (genre, _, { loaders }) => loaders.trackCountByGenreId.load(genre.id),
   },
 };

@@ -1,6 +1,8 @@
 import type { Resolvers } from '../../generated/graphql';
 import { listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
+import { selectedOnNodes } from '../../loaders/lookahead';
+import { TRACK_JOINS } from '../../loaders';
 import { contains, rowId } from '../args';
 
 export const playlistResolvers: Resolvers = {
@@ -10,7 +12,8 @@ export const playlistResolvers: Resolvers = {
     playlist: (_, { id }, { loaders }) => loaders.playlistById.load(rowId(id)),
   },
   Playlist: {
-    tracks: (playlist, args, { loaders }) => loaders.tracksByPlaylistId.load({ parentId: playlist.id, page: pageArgs(args, 1) }),
+    tracks: (playlist, args, { loaders }, info) =>
+      loaders.tracksByPlaylistId.load({ parentId: playlist.id, page: pageArgs(args, 1), include: selectedOnNodes(info, TRACK_JOINS) }),
     trackCount: (playlist, _, { loaders }) => loaders.trackCountByPlaylistId.load(playlist.id),
   },
 };
