@@ -85,6 +85,50 @@ describe('pool_timeout', () => {
   });
 });
 
+describe('per-request statement cap', () => {
+  const FIVE_SIBLINGS = `{ tracks(first: 60) { nodes { album { title } genre { name } mediaType { name } playlists(first: 2) { totalCount nodes { name } } } } }`;
+
+  async function peakServerConnections(api: TestServer, applicationName: string) {
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, await serverConnections(database.name, applicationName));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    const results = await Promise.all(Array.from({ length: 5 }, () => api.query(FIVE_SIBLINGS)));
+    sampling = false;
+    await sampler;
+    return { peak, results };
+  }
+
+  it('holds one connection at a time for a query with five sibling relations when capped at 1', async () => {
+    const api = await startTestServer(poolUrl('connection_limit=10', 'cap_one_test'), { maxStatementsPerRequest: 1 });
+    try {
+      const res = await api.query(FIVE_SIBLINGS);
+      expect(res.errors).toBeUndefined();
+      expect(res.telemetry.batches.length).toBeGreaterThanOrEqual(5);
+      expect(res.telemetry.peakConnections).toBe(1);
+      // Sequential operations, each capped at one statement: the pool never needs a second connection.
+      for (let i = 0; i < 5; i++) expect((await api.query(FIVE_SIBLINGS)).telemetry.peakConnections).toBe(1);
+      expect(await serverConnections(database.name, 'cap_one_test')).toBe(1);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('lets the same query use more connections when the cap allows', async () => {
+    const api = await startTestServer(poolUrl('connection_limit=10', 'cap_five_test'), { maxStatementsPerRequest: 5 });
+    try {
+      const { results } = await peakServerConnections(api, 'cap_five_test');
+      expect(Math.max(...results.map((r) => r.telemetry.peakConnections))).toBeGreaterThan(1);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('closes every server connection of the pool', async () => {
     const api = await startTestServer(poolUrl('connection_limit=4', 'pool_close_test'));
