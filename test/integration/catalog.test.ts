@@ -113,3 +113,11 @@ describe('lookups and lists', () => {
     expect(cursor.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('landing page', () => {
+  it('serves Apollo Sandbox to browsers outside production', async () => {
+    const page = await fetch(api.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('EmbeddedSandbox');
+  });
+});
