@@ -1,5 +1,5 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, accessSync, constants, statSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, statSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
@@ -148,7 +148,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log(`Starting embedded PostgreSQL on port ${port}`);
     const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
     try {
-      accessSync(pgdata, constants.F_OK);
       await run(join(bin, 'pg_ctl'), ['start', '-D', pgdata, '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', settings], spawnOptions);
     } catch (err) {
       const logTail = existsSync(join(pgdata, 'server.log')) ? readFileSync(join(pgdata, 'server.log'), 'utf8').slice(-2000) : '';
