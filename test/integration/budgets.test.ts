@@ -1,7 +1,7 @@
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 
-const test = useTestApi();
+const env = useTestApi();
 let manager: Record<string, string>;
 beforeAll(async () => {
   manager = await authAs({ role: 'employee', employeeId: 1 });
@@ -35,7 +35,7 @@ const SHAPES: Array<[name: string, budget: number, query: string, asEmployee: bo
 
 describe.each([5, 100])('statement budgets at page size %i', (n) => {
   it.each(SHAPES)('%s costs at most %i statements', async (_name, budget, query, asEmployee) => {
-    const res = await test.api.query(query, { n }, asEmployee ? manager : {});
+    const res = await env.api.query(query, { n }, asEmployee ? manager : {});
     expect(res.errors).toBeUndefined();
     expect(res.telemetry.statements).toBeLessThanOrEqual(budget);
   });
@@ -43,7 +43,7 @@ describe.each([5, 100])('statement budgets at page size %i', (n) => {
 
 describe('telemetry', () => {
   it('reports statements, round trips, connection wait, peak connections and batch sizes', async () => {
-    const res = await test.api.query(SHAPES[0][2], { n: 10 });
+    const res = await env.api.query(SHAPES[0][2], { n: 10 });
     const t = res.telemetry;
     expect(t.statements).toBeGreaterThan(0);
     expect(t.roundTrips).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe('telemetry', () => {
   });
 
   it('is not sent without the debug header', async () => {
-    const res = await fetch(test.api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ version }' }) });
+    const res = await fetch(env.api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ version }' }) });
     expect(((await res.json()) as { extensions?: unknown }).extensions).toBeUndefined();
   });
 });

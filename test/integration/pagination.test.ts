@@ -2,14 +2,14 @@ import pg from 'pg';
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 
-const test = useTestApi();
+const env = useTestApi();
 let manager: Record<string, string>;
 beforeAll(async () => {
   manager = await authAs({ role: 'employee', employeeId: 1 });
 });
 
 async function expectedIds(sql: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: test.database.url });
+  const client = new pg.Client({ connectionString: env.database.url });
   await client.connect();
   try {
     return (await client.query<{ id: number }>(sql)).rows.map((r) => String(r.id));
@@ -22,7 +22,7 @@ async function expectedIds(sql: string): Promise<string[]> {
 async function walk(field: string, args: string, headers: Record<string, string> = {}) {
   const forward: string[] = [];
   for (let after: string | null = null; ; ) {
-    const res: any = await test.api.query(`query ($after: String) { ${field}(first: 37, after: $after${args}) { pageInfo { hasNextPage endCursor } nodes { id } } }`, { after }, headers);
+    const res: any = await env.api.query(`query ($after: String) { ${field}(first: 37, after: $after${args}) { pageInfo { hasNextPage endCursor } nodes { id } } }`, { after }, headers);
     expect(res.errors).toBeUndefined();
     forward.push(...res.data[field].nodes.map((n: { id: string }) => n.id));
     if (!res.data[field].pageInfo.hasNextPage) break;
@@ -30,7 +30,7 @@ async function walk(field: string, args: string, headers: Record<string, string>
   }
   const backward: string[] = [];
   for (let before: string | null = null; ; ) {
-    const res: any = await test.api.query(`query ($before: String) { ${field}(last: 37, before: $before${args}) { pageInfo { hasPreviousPage startCursor } nodes { id } } }`, { before }, headers);
+    const res: any = await env.api.query(`query ($before: String) { ${field}(last: 37, before: $before${args}) { pageInfo { hasPreviousPage startCursor } nodes { id } } }`, { before }, headers);
     expect(res.errors).toBeUndefined();
     backward.unshift(...res.data[field].nodes.map((n: { id: string }) => n.id));
     if (!res.data[field].pageInfo.hasPreviousPage) break;
@@ -69,25 +69,25 @@ describe('paging through nested lists', () => {
     const expected = await expectedIds('SELECT track_id AS id FROM track WHERE genre_id = 2 ORDER BY track_id');
     const seen: string[] = [];
     for (let after: string | null = null; ; ) {
-      const res: any = await test.api.query(`query ($after: String) { genre(id: 2) { tracks(first: 30, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } } }`, { after });
+      const res: any = await env.api.query(`query ($after: String) { genre(id: 2) { tracks(first: 30, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } } }`, { after });
       const page = res.data.genre.tracks;
       seen.push(...page.nodes.map((n: { id: string }) => n.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual(expected);
-    const last: any = await test.api.query(`{ genre(id: 2) { tracks(last: 7) { pageInfo { hasPreviousPage } nodes { id } } } }`);
+    const last: any = await env.api.query(`{ genre(id: 2) { tracks(last: 7) { pageInfo { hasPreviousPage } nodes { id } } } }`);
     expect(last.data.genre.tracks.nodes.map((n: { id: string }) => n.id)).toEqual(expected.slice(-7));
     expect(last.data.genre.tracks.pageInfo.hasPreviousPage).toBe(expected.length > 7);
   });
 
   it('walks a playlist through its join table', async () => {
     const expected = await expectedIds('SELECT track_id AS id FROM playlist_track WHERE playlist_id = 3 ORDER BY track_id');
-    const res: any = await test.api.query(`{ playlist(id: 3) { trackCount tracks(first: 100) { edges { cursor node { id } } } } }`);
+    const res: any = await env.api.query(`{ playlist(id: 3) { trackCount tracks(first: 100) { edges { cursor node { id } } } } }`);
     expect(res.data.playlist.trackCount).toBe(expected.length);
     const firstPage = res.data.playlist.tracks.edges.map((e: any) => e.node.id);
     expect(firstPage).toEqual(expected.slice(0, 100));
-    const next: any = await test.api.query(`query ($after: String) { playlist(id: 3) { tracks(first: 100, after: $after) { nodes { id } } } }`, { after: res.data.playlist.tracks.edges.at(-1).cursor });
+    const next: any = await env.api.query(`query ($after: String) { playlist(id: 3) { tracks(first: 100, after: $after) { nodes { id } } } }`, { after: res.data.playlist.tracks.edges.at(-1).cursor });
     expect(next.data.playlist.tracks.nodes.map((n: { id: string }) => n.id)).toEqual(expected.slice(100, 200));
   });
 });
