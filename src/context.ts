@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client';
 import { RequestDb } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
-import { Access, unauthenticated, type Viewer } from './auth/access';
+import { Access, type Viewer } from './auth/access';
+import { unauthenticated } from './errors';
 import { InvalidTokenError, verifyToken } from './auth/token';
 
 /** What every resolver of one operation shares. Built fresh for each request. */

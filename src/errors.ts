@@ -5,7 +5,6 @@ import { PoolTimeoutError } from './db/instrumented-pool';
 /** Every `extensions.code` this API returns. Clients may switch on these; they are stable. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   DATABASE_BUSY: 'DATABASE_BUSY',
@@ -19,6 +18,16 @@ export const RETRY_AFTER_SECONDS = 1;
 /** Invalid arguments: names the argument, the rule and the value given. */
 export function badUserInput(argument: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: argument } });
+}
+
+/** No credentials, or bad ones; HTTP 401 when raised before execution (bad token). */
+export function unauthenticated(message = 'Sign in to see this: send Authorization: Bearer <token>'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+/** The viewer is known but may not see this. */
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
 }
 
 /** The pool had no free connection within `pool_timeout`. */
@@ -46,7 +55,8 @@ function isPoolTimeout(error: unknown): boolean {
 export function toClientError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (isPoolTimeout(original)) {
-    return { message: databaseBusy().message, locations: formatted.locations, path: formatted.path, extensions: databaseBusy().extensions };
+    const busy = databaseBusy();
+    return { message: busy.message, locations: formatted.locations, path: formatted.path, extensions: busy.extensions };
   }
   const code = formatted.extensions?.code;
   const known = original instanceof GraphQLError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR);

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from './config';
 import { prepareDatabase } from './db/bootstrap';
-import { openDatabase } from './db/client';
+import { openDatabase, type Database } from './db/client';
 import { createLogger } from './logger';
 import { createServer } from './server';
 import { seed } from '../prisma/seed';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const prepared = await prepareDatabase(config, (msg) => logger.info(msg));
-  let db: ReturnType<typeof openDatabase> | undefined;
+  let db: Database | undefined;
   let server: Awaited<ReturnType<typeof createServer>> | undefined;
 
   let shuttingDown: Promise<void> | undefined;

@@ -1,19 +1,10 @@
-import { GraphQLError } from 'graphql';
 import type { Customer } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import { ErrorCode } from '../errors';
+import { forbidden, unauthenticated } from '../errors';
 import type { Principal } from './token';
 
 /** Who is asking: a verified principal, or nobody. */
 export type Viewer = Principal | { role: 'anonymous' };
-
-export function unauthenticated(message = 'Sign in to see this: send Authorization: Bearer <token>'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
-}
-
-export function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
-}
 
 /**
  * What one request's viewer may see (DESIGN §3). List filters put the rule into the

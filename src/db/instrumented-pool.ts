@@ -70,7 +70,7 @@ export class InstrumentedPool extends pg.Pool {
     };
 
     if (callback) {
-      super.connect((err, client, done) => {
+      super.connect((err, client) => {
         if (err || !client) return callback(err ? failed(err) : err);
         acquired(client);
         callback(undefined, client, (release?: unknown) => client.release(release as Error));

@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface OperationStats {
   /** SQL statements sent, including BEGIN/COMMIT of transactions. */
   statements: number;
-  /** Batches of statements dispatched at one time (one per loader level). */
+  /** Database calls made: one per loader batch or list query (a call may send several statements). */
   roundTrips: number;
   /** Total milliseconds spent waiting for a pooled connection. */
   acquireWaitMs: number;

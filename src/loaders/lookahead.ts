@@ -16,6 +16,18 @@ function fieldsOf(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, o
  * in its own statement instead of a level of its own. Sorted, for stable batch keys.
  */
 export function selectedOnNodes(info: GraphQLResolveInfo, candidates: readonly string[]): string[] | undefined {
+  // graphql-js hands every row of a list the same fieldNodes array, so this walk runs
+  // once per field of the operation, not once per parent row.
+  const cached = cache.get(info.fieldNodes);
+  if (cached && cached.candidates === candidates) return cached.selected;
+  const selected = walk(info, candidates);
+  cache.set(info.fieldNodes, { candidates, selected });
+  return selected;
+}
+
+const cache = new WeakMap<readonly FieldNode[], { candidates: readonly string[]; selected: string[] | undefined }>();
+
+function walk(info: GraphQLResolveInfo, candidates: readonly string[]): string[] | undefined {
   const found = new Set<string>();
   for (const field of info.fieldNodes) {
     for (const child of fieldsOf(field.selectionSet, info, [])) {

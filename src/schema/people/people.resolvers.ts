@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
-import { forbidden } from '../../auth/access';
+import { forbidden } from '../../errors';
 import { listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
 import { contains, rowId, sortOf } from '../args';

@@ -1,7 +1,6 @@
 import type { Resolvers, SalesGroupBy } from '../../generated/graphql';
 import { Prisma } from '../../generated/prisma/client';
-import { forbidden } from '../../auth/access';
-import { badUserInput } from '../../errors';
+import { badUserInput, forbidden } from '../../errors';
 import { listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
 import { optionalId, rowId, sortOf } from '../args';
