@@ -15,11 +15,11 @@ function random(seed: number): () => number {
   };
 }
 
-const WORDS = `amber black blue broken burning city cold crystal dark dawn desert dream echo electric
+export const WORDS = `amber black blue broken burning city cold crystal dark dawn desert dream echo electric
 empty endless fading fire free ghost glass gold golden heavy hidden high hollow iron last light
 lonely lost midnight mountain neon night ocean paper quiet rain red river rose silent silver
 slow smoke solar stone storm summer sweet thunder velvet violet white wild winter young`.split(/\s+/);
-const NOUNS = `angels answers bells birds bones cities clouds days dreamers echoes fields flowers
+export const NOUNS = `angels answers bells birds bones cities clouds days dreamers echoes fields flowers
 ghosts hearts highways horses kings lights lines machines mirrors moons nights roads rivers
 saints shadows signals skies songs stars streets tides towers waves wheels wolves years`.split(/\s+/);
 const FIRST = `Ada Alan Alice Ana Ben Carla Chen Dara Diego Elena Emil Eva Femi Grace Hana Ian Ines

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client';
 import { RequestDb } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
+import type { LoaderMode } from './loaders/factories';
 import { Access, type Viewer } from './auth/access';
 import { unauthenticated } from './errors';
 import { InvalidTokenError, verifyToken } from './auth/token';
@@ -21,6 +22,8 @@ export interface ContextOptions {
   /** Most concurrent statements one request may run. */
   maxStatementsPerRequest: number;
   jwtSecret: string;
+  /** `per-parent` turns batching off: only benchmarks use it, as the N+1 baseline. */
+  loaderMode?: LoaderMode;
 }
 
 export interface RequestInfo {
@@ -34,7 +37,7 @@ export function contextFactory(prisma: PrismaClient, options: ContextOptions) {
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const viewer = await viewerOf(request.authorization, options.jwtSecret);
     const db = new RequestDb(prisma, options.maxStatementsPerRequest);
-    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db) };
+    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode) };
   };
 }
 

@@ -20,6 +20,11 @@ export const DEBUG_HEADER = 'x-debug-telemetry';
 export interface ServerOptions {
   /** Most concurrent statements one request may run; default from the config. */
   maxStatementsPerRequest?: number;
+  /**
+   * Builds each request's context instead of the shared-pool factory. Benchmarks use it
+   * to run the anti-patterns (per-parent queries, a client per request) on this server.
+   */
+  createContext?: (http: { req: express.Request; res: express.Response }) => Promise<Context>;
 }
 
 export interface RunningServer {
@@ -88,10 +93,13 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   });
   await apollo.start();
 
-  const createContext = contextFactory(db.prisma, {
+  const sharedContext = contextFactory(db.prisma, {
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
   });
+  const createContext =
+    options.createContext ??
+    (({ req }: { req: express.Request }) => sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') }));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
   });
@@ -100,7 +108,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     cors(),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: ({ req }) => createContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') }),
+      context: createContext,
     }),
   );
 

@@ -26,8 +26,16 @@ type FieldOf<M extends ModelName> = string & keyof (typeof modelMeta)[M]['column
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const column = (model: ModelName, field: string) => quote((modelMeta[model].columns as Record<string, string>)[field]);
 
-function options<K, C = K>(name: string, cacheKeyFn?: (key: K) => C) {
-  return { name, cacheKeyFn, maxBatchSize: 1000 };
+/**
+ * How loaders reach the database. `batched` (the product) collects the keys of one tick
+ * into one statement and caches per request; `per-parent` sends one statement per key
+ * and caches nothing: the N+1 pattern, kept so benchmarks can measure what batching buys.
+ */
+export type LoaderMode = 'batched' | 'per-parent';
+
+function options<K, C = K>(name: string, mode: LoaderMode, cacheKeyFn?: (key: K) => C) {
+  const batched = mode === 'batched';
+  return { name, cacheKeyFn, maxBatchSize: 1000, batch: batched, cache: batched };
 }
 
 function record(db: RequestDb, name: string, size: number): void {
@@ -46,13 +54,13 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
 }
 
 /** `model` rows by primary key; `null` for keys with no row. */
-export function byKey<Row extends { id: number }>(db: RequestDb, model: ModelName, name: string): DataLoader<number, Row | null> {
+export function byKey<Row extends { id: number }>(db: RequestDb, model: ModelName, name: string, mode: LoaderMode = 'batched'): DataLoader<number, Row | null> {
   return new DataLoader<number, Row | null>(async (ids) => {
     record(db, name, ids.length);
     const rows = (await db.run((prisma) => delegate(prisma, model).findMany({ where: { id: { in: ids as number[] } } }))) as Row[];
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
-  }, options(name));
+  }, options(name, mode));
 }
 
 /** A key of a to-many loader: whose children, which page of them, and which of the
@@ -97,6 +105,7 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   count: () => DataLoader<number, number>,
   /** The child's by-id loader, primed with every row read so later lookups cost nothing. */
   byId?: () => DataLoader<number, Row | null>,
+  mode: LoaderMode = 'batched',
 ): DataLoader<ChildPageKey, Page<Row>, string> {
   const child = children.model;
   const fields = Object.keys(modelMeta[child].columns);
@@ -172,7 +181,7 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       );
       return keys.map((key) => pages.get(childPageKey(key))!);
     },
-    options(name, childPageKey),
+    options(name, mode, childPageKey),
   );
 }
 
@@ -186,6 +195,7 @@ export function aggregateByParent<M extends ModelName, V = number>(
   parentField: FieldOf<M>,
   name: string,
   sum?: FieldOf<M>,
+  mode: LoaderMode = 'batched',
 ): DataLoader<number, V> {
   return new DataLoader<number, V>(async (parentIds) => {
     record(db, name, parentIds.length);
@@ -200,7 +210,7 @@ export function aggregateByParent<M extends ModelName, V = number>(
       groups.map((g) => [g[parentField] as number, (sum ? (g._sum as Record<string, unknown>)[sum] : (g._count as { _all: number })._all) as V]),
     );
     return parentIds.map((id) => values.get(id) ?? ((sum ? null : 0) as V));
-  }, options(name));
+  }, options(name, mode));
 }
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */

@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Playlist, Prisma, Track } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import { aggregateByParent, byKey, pageByParent, type ChildPageKey, type Join } from './factories';
+import { aggregateByParent, byKey, pageByParent, type ChildPageKey, type Join, type LoaderMode } from './factories';
 import type { Page } from './page';
 
 type ById<T> = DataLoader<number, T | null>;
@@ -46,7 +46,9 @@ export interface Loaders {
 /** To-one relations of a track that a page of tracks reads in its own statement. */
 export const TRACK_JOINS = ['album', 'genre', 'mediaType'] as const;
 
-function trackJoins(l: Loaders): Record<(typeof TRACK_JOINS)[number], Join> {
+// Per-parent mode reads each relation on its own, as a resolver without loaders would.
+function trackJoins(l: Loaders, m: LoaderMode): Record<(typeof TRACK_JOINS)[number], Join> | undefined {
+  if (m === 'per-parent') return undefined;
   return {
     album: { via: 'albumId', model: 'Album', byId: () => l.albumById },
     genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
@@ -54,58 +56,58 @@ function trackJoins(l: Loaders): Record<(typeof TRACK_JOINS)[number], Join> {
   };
 }
 
-type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders) => Loaders[K] };
+type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders, m: LoaderMode) => Loaders[K] };
 
 const factories: Factories = {
-  artistById: (db) => byKey(db, 'Artist', 'artistById'),
-  albumById: (db) => byKey(db, 'Album', 'albumById'),
-  trackById: (db) => byKey(db, 'Track', 'trackById'),
-  genreById: (db) => byKey(db, 'Genre', 'genreById'),
-  mediaTypeById: (db) => byKey(db, 'MediaType', 'mediaTypeById'),
-  playlistById: (db) => byKey(db, 'Playlist', 'playlistById'),
-  employeeById: (db) => byKey(db, 'Employee', 'employeeById'),
-  customerById: (db) => byKey(db, 'Customer', 'customerById'),
-  invoiceById: (db) => byKey(db, 'Invoice', 'invoiceById'),
+  artistById: (db, _l, m) => byKey(db, 'Artist', 'artistById', m),
+  albumById: (db, _l, m) => byKey(db, 'Album', 'albumById', m),
+  trackById: (db, _l, m) => byKey(db, 'Track', 'trackById', m),
+  genreById: (db, _l, m) => byKey(db, 'Genre', 'genreById', m),
+  mediaTypeById: (db, _l, m) => byKey(db, 'MediaType', 'mediaTypeById', m),
+  playlistById: (db, _l, m) => byKey(db, 'Playlist', 'playlistById', m),
+  employeeById: (db, _l, m) => byKey(db, 'Employee', 'employeeById', m),
+  customerById: (db, _l, m) => byKey(db, 'Customer', 'customerById', m),
+  invoiceById: (db, _l, m) => byKey(db, 'Invoice', 'invoiceById', m),
 
-  albumsByArtistId: (db, l) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById),
-  tracksByAlbumId: (db, l) =>
-    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById),
-  tracksByGenreId: (db, l) =>
-    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById),
-  tracksByPlaylistId: (db, l) =>
-    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById),
-  playlistsByTrackId: (db, l) =>
-    pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById),
-  reportsByEmployeeId: (db, l) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById),
-  customersBySupportRepId: (db, l) =>
-    pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById),
-  invoicesByCustomerId: (db, l) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById),
-  linesByInvoiceId: (db, l) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId' }, 'linesByInvoiceId', () => l.lineCountByInvoiceId),
+  albumsByArtistId: (db, l, m) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById, m),
+  tracksByAlbumId: (db, l, m) =>
+    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l, m) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById, m),
+  tracksByGenreId: (db, l, m) =>
+    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l, m) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById, m),
+  tracksByPlaylistId: (db, l, m) =>
+    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l, m) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
+  playlistsByTrackId: (db, l, m) =>
+    pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById, m),
+  reportsByEmployeeId: (db, l, m) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById, m),
+  customersBySupportRepId: (db, l, m) =>
+    pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById, m),
+  invoicesByCustomerId: (db, l, m) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById, m),
+  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId' }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
 
-  albumCountByArtistId: (db) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId'),
-  trackCountByAlbumId: (db) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId'),
-  durationMsByAlbumId: (db) => aggregateByParent(db, 'Track', 'albumId', 'durationMsByAlbumId', 'milliseconds'),
-  trackCountByGenreId: (db) => aggregateByParent(db, 'Track', 'genreId', 'trackCountByGenreId'),
-  trackCountByPlaylistId: (db) => aggregateByParent(db, 'PlaylistTrack', 'playlistId', 'trackCountByPlaylistId'),
-  playlistCountByTrackId: (db) => aggregateByParent(db, 'PlaylistTrack', 'trackId', 'playlistCountByTrackId'),
-  reportCountByEmployeeId: (db) => aggregateByParent(db, 'Employee', 'reportsToId', 'reportCountByEmployeeId'),
-  customerCountBySupportRepId: (db) => aggregateByParent(db, 'Customer', 'supportRepId', 'customerCountBySupportRepId'),
-  invoiceCountByCustomerId: (db) => aggregateByParent(db, 'Invoice', 'customerId', 'invoiceCountByCustomerId'),
-  totalSpentByCustomerId: (db) => aggregateByParent(db, 'Invoice', 'customerId', 'totalSpentByCustomerId', 'total'),
-  lineCountByInvoiceId: (db) => aggregateByParent(db, 'InvoiceLine', 'invoiceId', 'lineCountByInvoiceId'),
+  albumCountByArtistId: (db, _l, m) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId', undefined, m),
+  trackCountByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId', undefined, m),
+  durationMsByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'durationMsByAlbumId', 'milliseconds', m),
+  trackCountByGenreId: (db, _l, m) => aggregateByParent(db, 'Track', 'genreId', 'trackCountByGenreId', undefined, m),
+  trackCountByPlaylistId: (db, _l, m) => aggregateByParent(db, 'PlaylistTrack', 'playlistId', 'trackCountByPlaylistId', undefined, m),
+  playlistCountByTrackId: (db, _l, m) => aggregateByParent(db, 'PlaylistTrack', 'trackId', 'playlistCountByTrackId', undefined, m),
+  reportCountByEmployeeId: (db, _l, m) => aggregateByParent(db, 'Employee', 'reportsToId', 'reportCountByEmployeeId', undefined, m),
+  customerCountBySupportRepId: (db, _l, m) => aggregateByParent(db, 'Customer', 'supportRepId', 'customerCountBySupportRepId', undefined, m),
+  invoiceCountByCustomerId: (db, _l, m) => aggregateByParent(db, 'Invoice', 'customerId', 'invoiceCountByCustomerId', undefined, m),
+  totalSpentByCustomerId: (db, _l, m) => aggregateByParent(db, 'Invoice', 'customerId', 'totalSpentByCustomerId', 'total', m),
+  lineCountByInvoiceId: (db, _l, m) => aggregateByParent(db, 'InvoiceLine', 'invoiceId', 'lineCountByInvoiceId', undefined, m),
 };
 
 /**
  * Creates the loaders for one request. Each loader is constructed the first time a
  * resolver asks for it, so an operation pays only for the loaders it uses.
  */
-export function createLoaders(db: RequestDb): Loaders {
+export function createLoaders(db: RequestDb, mode: LoaderMode = 'batched'): Loaders {
   const loaders = {} as Loaders;
   for (const name of Object.keys(factories) as Array<keyof Loaders>) {
     Object.defineProperty(loaders, name, {
       configurable: true,
       get() {
-        const loader = factories[name](db, loaders);
+        const loader = factories[name](db, loaders, mode);
         Object.defineProperty(loaders, name, { value: loader });
         return loader;
       },

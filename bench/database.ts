@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/db/embedded';
+import { applyMigrations } from '../src/db/migrate';
+import { seed } from '../prisma/seed';
+import { generateSeedData } from '../prisma/seed-data';
+
+export interface BenchDatabase {
+  /** Plain PostgreSQL URL, without pool parameters. */
+  url: string;
+  /** The server's version string, for the report. */
+  version: string;
+  sizes: { albums: number; customers: number; tracks: number; invoices: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * The benchmark's own database: BENCH_DATABASE_URL when set, else an embedded PostgreSQL
+ * under .data/bench. Migrated, and seeded at `scale` unless it already holds that scale.
+ */
+export async function prepareBenchDatabase(scale: number, log: (message: string) => void): Promise<BenchDatabase> {
+  const embedded = process.env.BENCH_DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(__dirname, '..', '.data', 'bench'), database: 'media_store_bench', log });
+  const url = process.env.BENCH_DATABASE_URL ?? embedded!.url;
+  try {
+    await applyMigrations(url);
+    const expected = generateSeedData(scale);
+    const client = new pg.Client({ connectionString: url, application_name: 'bench-setup' });
+    await client.connect();
+    try {
+      const count = async (table: string) => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+      if ((await count('track')) !== expected.tracks.id.length || (await count('invoice_line')) !== expected.invoiceLines.id.length) {
+        log(`Seeding scale ${scale}…`);
+        await seed(url, { scale, reset: true });
+        await client.query('ANALYZE');
+      }
+      const version = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+      return {
+        url,
+        version,
+        sizes: { albums: await count('album'), customers: await count('customer'), tracks: await count('track'), invoices: await count('invoice') },
+        stop: async () => embedded?.stop(),
+      };
+    } finally {
+      await client.end();
+    }
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+import autocannon from 'autocannon';
+import type { BenchRequest } from './scenarios';
+
+export interface LoadResult {
+  /** Successful responses per second. */
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Failed requests: connection errors, timeouts, non-2xx and GraphQL errors. */
+  errors: number;
+  /** Requests answered, successful or not. */
+  requests: number;
+  seconds: number;
+}
+
+const TIMEOUT_SECONDS = 10;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// A GraphQL answer is good when it carries data and no errors.
+function goodBody(body: string | Buffer | undefined): boolean {
+  const text = String(body ?? '');
+  return text.startsWith('{"data"') && !text.includes('"errors"');
+}
+
+/** Drives `url` with `connections` concurrent connections for `seconds`, each cycling through `requests`. */
+export async function drive(url: string, requests: BenchRequest[], connections: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const options: autocannon.Options = {
+    url,
+    connections,
+    duration: seconds,
+    timeout: TIMEOUT_SECONDS,
+    method: 'POST',
+    verifyBody: goodBody,
+    requests: requests.map((r) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
+      body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
+    })),
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)));
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+  latencies.sort((a, b) => a - b);
+  const failed = result.errors + result.mismatches;
+  const elapsed = result.duration || seconds;
+  return {
+    rps: Math.max(0, latencies.length - result.mismatches) / elapsed,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: failed,
+    requests: latencies.length + result.errors,
+    seconds: elapsed,
+  };
+}
+
+/** Sends each request once, in order, and returns the parsed responses. */
+export async function sendEach(url: string, requests: BenchRequest[]): Promise<unknown[]> {
+  const answers: unknown[] = [];
+  for (const r of requests) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
+      body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
+    });
+    answers.push(await res.json());
+  }
+  return answers;
+}

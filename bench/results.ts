@@ -1,0 +1,139 @@
+import type { ServerKind } from './servers/protocol';
+import type { TimeShare } from './profile';
+
+/** One (server, scenario, concurrency) measurement. */
+export interface Cell {
+  server: ServerKind;
+  scenario: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  /** Statements the server sent per answered request during the cell. */
+  statementsPerRequest: number;
+  peakConnections: number;
+  peakRssMiB: number;
+}
+
+/** Each scenario's requests sent once, one at a time, before any load. */
+export interface Probe {
+  server: ServerKind;
+  scenario: string;
+  statementsPerRequest: number;
+  /** The answers equal the product's (null for the product itself). */
+  matchesPooled: boolean | null;
+}
+
+export interface SweepCell {
+  connectionLimit: number;
+  scenario: string;
+  concurrency: number;
+  rps: number;
+  p99: number;
+  errors: number;
+  peakConnections: number;
+}
+
+export interface Target {
+  claim: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface BenchResults {
+  date: string;
+  mode: 'full' | 'quick';
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; postgres: string };
+  settings: { scale: number; seconds: number; warmupSeconds: number; connectionLimit: number; concurrency: number[]; sizes: Record<string, number> };
+  scenarios: Array<{ name: string; title: string; nested: boolean }>;
+  probes: Probe[];
+  cells: Cell[];
+  sweep: SweepCell[];
+  profiles: Array<{ scenario: string; seconds: number; shares: TimeShare[] }>;
+  targets: Target[];
+  minutes: number;
+}
+
+/** Concurrency at which the issue's ratios are set. */
+export const TARGET_CONCURRENCY = 64;
+/** The product's pool size while the servers are compared. */
+export const COMPARED_CONNECTION_LIMIT = 10;
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Infinity);
+const fmt = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}×` : '∞');
+
+/** Checks the product's claims against the measurements; a claim with no data is left out. */
+export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'scenarios' | 'sweep'>): Target[] {
+  const at = (server: ServerKind, scenario: string, concurrency = TARGET_CONCURRENCY) =>
+    results.cells.find((c) => c.server === server && c.scenario === scenario && c.concurrency === concurrency);
+  const targets: Target[] = [];
+  for (const s of results.scenarios) {
+    const pooled = at('pooled', s.name);
+    if (!pooled) continue;
+    const naive = at('naive', s.name);
+    const perRequest = at('per-request', s.name);
+    const raw = at('raw-sql', s.name);
+    if (s.nested && naive) {
+      const r = ratio(pooled.rps, naive.rps);
+      targets.push({ claim: `${s.name}: pooled ≥ 10× naive at c=${TARGET_CONCURRENCY}`, measured: fmt(r), pass: r >= 10 });
+    }
+    if (perRequest) {
+      const r = ratio(pooled.rps, perRequest.rps);
+      targets.push({ claim: `${s.name}: pooled ≥ 3× per-request client at c=${TARGET_CONCURRENCY}`, measured: fmt(r), pass: r >= 3 });
+    }
+    if (s.nested && raw) {
+      const r = ratio(pooled.rps, raw.rps);
+      targets.push({ claim: `${s.name}: pooled ≥ 30% of raw SQL at c=${TARGET_CONCURRENCY}`, measured: `${(r * 100).toFixed(0)}%`, pass: r >= 0.3 });
+    }
+  }
+  const at256 = results.cells.filter((c) => c.server === 'pooled' && c.concurrency === 256);
+  if (at256.length > 0) {
+    const errors = at256.reduce((n, c) => n + c.errors, 0);
+    targets.push({ claim: `pooled: zero errors at c=256 with connection_limit=${COMPARED_CONNECTION_LIMIT}`, measured: `${errors} errors`, pass: errors === 0 });
+  }
+  const pooledCells = results.cells.filter((c) => c.server === 'pooled');
+  if (pooledCells.length > 0) {
+    const peak = Math.max(...pooledCells.map((c) => c.peakConnections));
+    targets.push({ claim: `pooled: peak server connections ≤ connection_limit (${COMPARED_CONNECTION_LIMIT})`, measured: String(peak), pass: peak <= COMPARED_CONNECTION_LIMIT });
+  }
+  if (results.sweep.length > 0) {
+    const over = results.sweep.filter((c) => c.peakConnections > c.connectionLimit);
+    targets.push({
+      claim: 'sweep: peak server connections ≤ connection_limit at every size',
+      measured: over.length === 0 ? 'all within' : over.map((c) => `${c.peakConnections} > ${c.connectionLimit}`).join(', '),
+      pass: over.length === 0,
+    });
+  }
+  return targets;
+}
+
+/** What CI holds the product to: statement counts and errors, never timings. */
+export interface Baseline {
+  /** Statements per request of the product, per scenario, measured one request at a time. */
+  statementsPerRequest: Record<string, number>;
+}
+
+/** Regressions of this run against the committed baseline; empty when none. */
+export function regressions(results: BenchResults, baseline: Baseline): string[] {
+  const found: string[] = [];
+  for (const probe of results.probes) {
+    if (probe.server === 'pooled') {
+      const allowed = baseline.statementsPerRequest[probe.scenario];
+      if (allowed === undefined) found.push(`${probe.scenario}: no statement baseline (run with --update-baseline)`);
+      else if (probe.statementsPerRequest > allowed + 1e-9) {
+        found.push(`${probe.scenario}: the product sent ${probe.statementsPerRequest.toFixed(2)} statements per request; the baseline is ${allowed}`);
+      }
+    }
+    if (probe.matchesPooled === false) found.push(`${probe.scenario}: the ${probe.server} server's answers differ from the product's`);
+  }
+  for (const cell of results.cells) {
+    if (cell.server === 'pooled' && cell.errors > 0) found.push(`${cell.scenario} at c=${cell.concurrency}: the product failed ${cell.errors} requests`);
+  }
+  for (const cell of results.sweep) {
+    if (cell.errors > 0) found.push(`sweep ${cell.scenario} at connection_limit=${cell.connectionLimit}: ${cell.errors} errors`);
+  }
+  return found;
+}

@@ -1,0 +1,289 @@
+/**
+ * `npm run bench [-- --quick]`: seeds the benchmark database, runs the product and the
+ * patterns it is measured against one after another on loopback, drives each with
+ * autocannon, and writes bench/results/<date>.{json,md,svg}. A full run also refreshes
+ * the README's results. Exits 1 when the product's statement counts or errors regress
+ * against bench/baseline.json; timings are reported, never asserted.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
+import { prepareBenchDatabase } from './database';
+import { drive, sendEach, type LoadResult } from './load';
+import { summarizeProfile } from './profile';
+import { markdownReport, readmeSection, replaceReadmeSection, svgChart } from './report';
+import { COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Probe, type SweepCell } from './results';
+import { ConnectionSampler, type Peaks } from './sampler';
+import { buildScenarios, type Scenario } from './scenarios';
+import { SERVER_KINDS, type ServerKind } from './servers/protocol';
+import { startServerProcess, type ServerProcess } from './servers/process';
+
+const ROOT = join(__dirname, '..');
+const RESULTS_DIR = join(__dirname, 'results');
+const BASELINE_FILE = join(__dirname, 'baseline.json');
+/** Requests per scenario sent one at a time to count statements and compare answers. */
+const PROBE_REQUESTS = 40;
+/** Longest wait for a server to finish requests left over from a cell before it is restarted. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scale: { type: 'string' },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
+    servers: { type: 'string' },
+    scenarios: { type: 'string' },
+    'no-readme': { type: 'boolean', default: false },
+    'update-baseline': { type: 'boolean', default: false },
+  },
+});
+
+const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
+const mode = args.quick ? 'quick' : 'full';
+const plan = {
+  scale: Number(args.scale ?? 10),
+  seconds: Number(args.seconds ?? (args.quick ? 2 : 10)),
+  warmupSeconds: args.quick ? 0.5 : 2,
+  concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [TARGET_CONCURRENCY] : [1, 16, 64, 256]),
+  // Quick mode still proves the product error-free at 256 connections.
+  pooledExtraConcurrency: args.quick && !args.concurrency ? [256] : [],
+  servers: (list(args.servers) ?? [...SERVER_KINDS]) as ServerKind[],
+  scenarios: list(args.scenarios),
+  sweepLimits: args.quick ? [2, 10] : [1, 2, 4, 8, 16, 32],
+  sweepScenarios: args.quick ? ['store-front'] : ['store-front', 'customers-invoices'],
+  profileSeconds: args.quick ? 0 : 8,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const withPool = (url: string, limit: number) => {
+  const u = new URL(url);
+  u.searchParams.set('connection_limit', String(limit));
+  return u.toString();
+};
+const applicationName = (kind: ServerKind) => `bench-${kind}`;
+
+// Decimals are compared by value: "5.90" from SQL and "5.9" from Prisma are the same price.
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonical(v)]));
+  if (typeof value === 'string' && /^-?\d+\.\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+const running = new Set<ServerProcess>();
+
+async function start(kind: ServerKind, url: string, secret: string): Promise<ServerProcess> {
+  const server = await startServerProcess(kind, url, secret);
+  running.add(server);
+  return server;
+}
+
+async function stop(server: ServerProcess): Promise<void> {
+  running.delete(server);
+  await server.stop();
+}
+
+async function drained(server: ServerProcess): Promise<boolean> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if ((await server.stats()).inFlight === 0) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+interface Measured {
+  load: LoadResult;
+  peaks: Peaks;
+  statementsPerRequest: number;
+}
+
+async function measure(server: ServerProcess, sampler: ConnectionSampler, scenario: Scenario, concurrency: number): Promise<Measured> {
+  if (plan.warmupSeconds > 0) await drive(server.url, scenario.requests, concurrency, plan.warmupSeconds);
+  await drained(server);
+  const before = await server.stats();
+  const stopWatching = sampler.watch(applicationName(server.kind), server);
+  const load = await drive(server.url, scenario.requests, concurrency, plan.seconds);
+  const peaks = await stopWatching();
+  const after = await server.stats();
+  const answered = after.requests - before.requests;
+  return { load, peaks, statementsPerRequest: answered > 0 ? (after.statements - before.statements) / answered : NaN };
+}
+
+function progress(done: number, total: number, started: number, label: string, m: Measured): void {
+  const perCell = (Date.now() - started) / done;
+  const eta = Math.round(((total - done) * perCell) / 1000);
+  const { load, peaks } = m;
+  console.log(
+    `[${String(done).padStart(3)}/${total}] ${label.padEnd(44)} ${load.rps.toFixed(0).padStart(6)} req/s  p99 ${load.p99.toFixed(0).padStart(5)} ms  ` +
+      `${String(load.errors).padStart(4)} errors  ${m.statementsPerRequest.toFixed(1).padStart(6)} stmts/req  ${String(peaks.connections).padStart(3)} conns  ` +
+      `(about ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, '0')}s left)`,
+  );
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  console.log(`Benchmark (${mode}): preparing the database at scale ${plan.scale}…`);
+  const db = await prepareBenchDatabase(plan.scale, (message) => console.log(`  ${message}`));
+  process.once('SIGINT', () => {
+    void Promise.all([...running].map((s) => s.stop())).finally(() => db.stop().finally(() => process.exit(130)));
+  });
+  const sampler = await ConnectionSampler.open(db.url);
+  const secret = randomBytes(32).toString('hex');
+  const scenarios = (await buildScenarios(db.sizes, secret)).filter((s) => !plan.scenarios || plan.scenarios.includes(s.name));
+  const comparedUrl = withPool(db.url, COMPARED_CONNECTION_LIMIT);
+
+  const concurrencyOf = (kind: ServerKind) => (kind === 'pooled' ? [...plan.concurrency, ...plan.pooledExtraConcurrency] : plan.concurrency);
+  const sweepScenarios = scenarios.filter((s) => plan.sweepScenarios.includes(s.name));
+  const profiled = plan.profileSeconds > 0 && plan.servers.includes('pooled') ? scenarios.filter((s) => s.nested) : [];
+  const total =
+    plan.servers.reduce((n, k) => n + concurrencyOf(k).length * scenarios.length, 0) +
+    (plan.servers.includes('pooled') ? plan.sweepLimits.length * sweepScenarios.length : 0) +
+    profiled.length;
+  let done = 0;
+  const loadStarted = Date.now();
+
+  const probes: Probe[] = [];
+  const cells: Cell[] = [];
+  const sweep: SweepCell[] = [];
+  const reference = new Map<string, unknown>();
+
+  for (const kind of plan.servers) {
+    let server = await start(kind, comparedUrl, secret);
+    console.log(`\n${kind}: listening at ${server.url}`);
+    for (const scenario of scenarios) {
+      const sample = scenario.requests.slice(0, PROBE_REQUESTS);
+      const before = await server.stats();
+      const answers = canonical(await sendEach(server.url, sample));
+      const after = await server.stats();
+      if (kind === 'pooled') reference.set(scenario.name, answers);
+      const expected = reference.get(scenario.name);
+      probes.push({
+        server: kind,
+        scenario: scenario.name,
+        statementsPerRequest: (after.statements - before.statements) / sample.length,
+        matchesPooled: kind === 'pooled' || expected === undefined ? null : isDeepStrictEqual(answers, expected),
+      });
+    }
+    for (const scenario of scenarios) {
+      for (const concurrency of concurrencyOf(kind)) {
+        if (!(await drained(server))) {
+          console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
+          await stop(server);
+          server = await start(kind, comparedUrl, secret);
+        }
+        const m = await measure(server, sampler, scenario, concurrency);
+        cells.push({
+          server: kind,
+          scenario: scenario.name,
+          concurrency,
+          ...m.load,
+          statementsPerRequest: m.statementsPerRequest,
+          peakConnections: m.peaks.connections,
+          peakRssMiB: m.peaks.rss / 2 ** 20,
+        });
+        progress(++done, total, loadStarted, `${kind} · ${scenario.name} · c=${concurrency}`, m);
+      }
+    }
+    await stop(server);
+  }
+
+  if (plan.servers.includes('pooled')) {
+    console.log(`\nPool-size sweep of the product at c=${TARGET_CONCURRENCY}`);
+    for (const limit of plan.sweepLimits) {
+      const server = await start('pooled', withPool(db.url, limit), secret);
+      for (const scenario of sweepScenarios) {
+        await drained(server);
+        const m = await measure(server, sampler, scenario, TARGET_CONCURRENCY);
+        sweep.push({ connectionLimit: limit, scenario: scenario.name, concurrency: TARGET_CONCURRENCY, rps: m.load.rps, p99: m.load.p99, errors: m.load.errors, peakConnections: m.peaks.connections });
+        progress(++done, total, loadStarted, `pooled · ${scenario.name} · connection_limit=${limit}`, m);
+      }
+      await stop(server);
+    }
+  }
+
+  const date = new Date().toISOString().slice(0, 10);
+  const stem = mode === 'quick' ? `${date}-quick` : date;
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const profiles: BenchResults['profiles'] = [];
+  for (const scenario of profiled) {
+    const server = await start('pooled', comparedUrl, secret);
+    await drive(server.url, scenario.requests, TARGET_CONCURRENCY, plan.warmupSeconds);
+    await drained(server);
+    await server.startProfile();
+    const load = await drive(server.url, scenario.requests, TARGET_CONCURRENCY, plan.profileSeconds);
+    const path = join(RESULTS_DIR, `${stem}-${scenario.name}.cpuprofile`);
+    await server.stopProfile(path);
+    await stop(server);
+    profiles.push({ scenario: scenario.name, seconds: plan.profileSeconds, shares: summarizeProfile(JSON.parse(await readFile(path, 'utf8'))) });
+    done++;
+    console.log(`[${String(done).padStart(3)}/${total}] CPU profile of pooled · ${scenario.name}: ${load.rps.toFixed(0)} req/s while profiled → ${path}`);
+  }
+  await sampler.close();
+  await db.stop();
+
+  const results: BenchResults = {
+    date,
+    mode,
+    machine: {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${type()} ${release()}`,
+      node: process.version,
+      postgres: db.version,
+    },
+    settings: { scale: plan.scale, seconds: plan.seconds, warmupSeconds: plan.warmupSeconds, connectionLimit: COMPARED_CONNECTION_LIMIT, concurrency: plan.concurrency, sizes: db.sizes },
+    scenarios: scenarios.map(({ name, title, nested }) => ({ name, title, nested })),
+    probes,
+    cells,
+    sweep,
+    profiles,
+    targets: [],
+    minutes: (Date.now() - began) / 60_000,
+  };
+  results.targets = evaluateTargets(results);
+
+  await writeFile(join(RESULTS_DIR, `${stem}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `${stem}.svg`), svgChart(results));
+  await writeFile(join(RESULTS_DIR, `${stem}.md`), markdownReport(results, `${stem}.svg`));
+  console.log(`\nWrote bench/results/${stem}.json, .md and .svg`);
+  const complete = mode === 'full' && !args.concurrency && !args.servers && !args.scenarios && !args.seconds;
+  if (complete && !args['no-readme']) {
+    const readmePath = join(ROOT, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    await writeFile(readmePath, replaceReadmeSection(readme, readmeSection(results, `bench/results/${stem}.md`, `bench/results/${stem}.svg`)));
+    console.log('Updated the benchmark section of README.md');
+  }
+
+  console.log('\nClaims:');
+  for (const t of results.targets) console.log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.claim}: ${t.measured}`);
+
+  if (args['update-baseline']) {
+    const baseline: Baseline = {
+      statementsPerRequest: Object.fromEntries(probes.filter((p) => p.server === 'pooled').map((p) => [p.scenario, Number(p.statementsPerRequest.toFixed(2))])),
+    };
+    await writeFile(BASELINE_FILE, `${JSON.stringify(baseline, null, 2)}\n`);
+    console.log('Wrote bench/baseline.json');
+    return;
+  }
+  const baseline = JSON.parse(await readFile(BASELINE_FILE, 'utf8').catch(() => '{"statementsPerRequest":{}}')) as Baseline;
+  const found = regressions(results, baseline);
+  if (found.length > 0) {
+    console.log('\nRegressions against bench/baseline.json:');
+    for (const line of found) console.log(`  ✗ ${line}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nNo regressions: statement counts within bench/baseline.json and no failed requests for the product.');
+  }
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await Promise.all([...running].map((s) => s.stop()));
+  process.exit(1);
+});

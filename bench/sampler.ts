@@ -1,0 +1,62 @@
+import pg from 'pg';
+import type { ServerProcess } from './servers/process';
+
+/** Peaks seen while a sampler ran. */
+export interface Peaks {
+  /** Most server connections open at once for the watched application_name. */
+  connections: number;
+  /** Highest resident set size of the server process, in bytes. */
+  rss: number;
+}
+
+const CONNECTION_INTERVAL_MS = 50;
+const RSS_INTERVAL_MS = 250;
+
+/**
+ * Samples `pg_stat_activity` on its own connection, which it opens before any load
+ * starts so it is never refused when a server exhausts `max_connections`.
+ */
+export class ConnectionSampler {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async open(connectionString: string): Promise<ConnectionSampler> {
+    const client = new pg.Client({ connectionString, application_name: 'bench-sampler' });
+    await client.connect();
+    return new ConnectionSampler(client);
+  }
+
+  /** Connections open now for `applicationName`. */
+  async count(applicationName: string): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    return rows[0].n;
+  }
+
+  /** Samples connections and RSS until the returned stop function is called. */
+  watch(applicationName: string, server: ServerProcess): () => Promise<Peaks> {
+    const peaks: Peaks = { connections: 0, rss: 0 };
+    let running = true;
+    const loop = async (interval: number, sample: () => Promise<void>) => {
+      while (running) {
+        await sample();
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    };
+    const loops = [
+      loop(CONNECTION_INTERVAL_MS, async () => {
+        peaks.connections = Math.max(peaks.connections, await this.count(applicationName));
+      }),
+      loop(RSS_INTERVAL_MS, async () => {
+        peaks.rss = Math.max(peaks.rss, (await server.stats()).rss);
+      }),
+    ];
+    return async () => {
+      running = false;
+      await Promise.all(loops);
+      return peaks;
+    };
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+}

@@ -1,0 +1,100 @@
+/*
+ * One benchmarked server in its own process, so its CPU, memory and connections are its
+ * own. The parent forks it with BENCH_SERVER and DATABASE_URL set and talks over IPC:
+ * it answers `stats`, starts and stops a CPU profile, and exits on `stop`.
+ */
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/client';
+import { parsePoolUrl } from '../../src/db/pool-url';
+import { processStats } from '../../src/db/stats';
+import { contextFactory } from '../../src/context';
+import { createLogger } from '../../src/logger';
+import { createServer, type ServerOptions } from '../../src/server';
+import { startRawSqlServer } from './raw-sql';
+import type { ChildMessage, ParentMessage, ServerKind, ServerStats } from './protocol';
+
+const kind = process.env.BENCH_SERVER as ServerKind;
+const databaseUrl = process.env.DATABASE_URL!;
+const jwtSecret = process.env.JWT_SECRET!;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function start(): Promise<{ url: string; server: Server; statements: () => number; stop: () => Promise<void> }> {
+  if (kind === 'raw-sql') {
+    const { connectionString, max } = parsePoolUrl(databaseUrl);
+    const raw = await startRawSqlServer({ connectionString, max, applicationName: 'bench-raw-sql', jwtSecret });
+    return { url: raw.url, server: raw.server, statements: raw.statements, stop: raw.stop };
+  }
+  // The product's own configuration, in production mode, as it would be deployed.
+  const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret });
+  const logger = createLogger('silent');
+  const db = openDatabase(databaseUrl, { applicationName: `bench-${kind}` });
+  const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
+  const options: ServerOptions = {};
+  if (kind === 'naive') {
+    const naive = contextFactory(db.prisma, { ...contextOptions, loaderMode: 'per-parent' });
+    options.createContext = ({ req }) => naive({ authorization: req.get('authorization') });
+  } else if (kind === 'per-request') {
+    // The tutorial anti-pattern: a client and its pool for each request, closed after it.
+    options.createContext = async ({ req, res }) => {
+      const own = openDatabase(databaseUrl, { applicationName: 'bench-per-request' });
+      res.once('close', () => void own.close());
+      return contextFactory(own.prisma, contextOptions)({ authorization: req.get('authorization') });
+    };
+  }
+  const server = await createServer(config, db, logger, options);
+  return {
+    url: server.url,
+    server: server.httpServer,
+    statements: () => processStats.statements,
+    stop: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const running = await start();
+  let started = 0;
+  let finished = 0;
+  running.server.on('request', (_req, res) => {
+    started++;
+    res.once('close', () => finished++);
+  });
+  let profiler: Session | undefined;
+
+  process.on('message', async (message: ParentMessage) => {
+    if (message.type === 'stats') {
+      const stats: ServerStats = { statements: running.statements(), requests: finished, inFlight: started - finished, rss: process.memoryUsage.rss() };
+      send({ type: 'stats', id: message.id, stats });
+    } else if (message.type === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.post('Profiler.start');
+      send({ type: 'profile-started' });
+    } else if (message.type === 'profile-stop') {
+      const { profile } = await profiler!.post('Profiler.stop');
+      await writeFile(message.path, JSON.stringify(profile));
+      profiler!.disconnect();
+      send({ type: 'profile-written', path: message.path });
+    } else if (message.type === 'stop') {
+      running.server.closeAllConnections();
+      await running.stop().catch(() => undefined);
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready', url: running.url });
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
