@@ -48,7 +48,7 @@ const plan = {
   scale: Number(args.scale ?? 10),
   seconds: Number(args.seconds ?? (args.quick ? 2 : 10)),
   warmupSeconds: args.quick ? 0.5 : 2,
-  concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [TARGET_CONCURRENCY] : [1, 16, 64, 256]),
+  concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [16] : [1, 16, 64, 256]),
   // Quick mode still proves the product error-free at 256 connections.
   pooledExtraConcurrency: args.quick && !args.concurrency ? [256] : [],
   servers: (list(args.servers) ?? [...SERVER_KINDS]) as ServerKind[],
@@ -64,7 +64,6 @@ const withPool = (url: string, limit: number) => {
   u.searchParams.set('connection_limit', String(limit));
   return u.toString();
 };
-const applicationName = (kind: ServerKind) => `bench-${kind}`;
 
 // Decimals are compared by value: "5.90" from SQL and "5.9" from Prisma are the same price.
 function canonical(value: unknown): unknown {
@@ -102,12 +101,18 @@ interface Measured {
   statementsPerRequest: number;
 }
 
+/**
+ * Warms up, then drives one cell. The window grows (up to 3×) with the latency seen in
+ * warm-up, so that slow cells still complete several rounds of requests in it.
+ */
 async function measure(server: ServerProcess, sampler: ConnectionSampler, scenario: Scenario, concurrency: number): Promise<Measured> {
-  if (plan.warmupSeconds > 0) await drive(server.url, scenario.requests, concurrency, plan.warmupSeconds);
+  const warm = await drive(server.url, scenario.requests, concurrency, plan.warmupSeconds);
   await drained(server);
+  const latency = warm.requests > 0 ? warm.p50 / 1000 : Infinity;
+  const seconds = Math.round(Math.min(3 * plan.seconds, Math.max(plan.seconds, 3 * latency)));
   const before = await server.stats();
-  const stopWatching = sampler.watch(applicationName(server.kind), server);
-  const load = await drive(server.url, scenario.requests, concurrency, plan.seconds);
+  const stopWatching = sampler.watch(server);
+  const load = await drive(server.url, scenario.requests, concurrency, seconds);
   const peaks = await stopWatching();
   const after = await server.stats();
   const answered = after.requests - before.requests;

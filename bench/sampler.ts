@@ -31,8 +31,8 @@ export class ConnectionSampler {
     return rows[0].n;
   }
 
-  /** Samples connections and RSS until the returned stop function is called. */
-  watch(applicationName: string, server: ServerProcess): () => Promise<Peaks> {
+  /** Samples the server's connections and RSS until the returned stop function is called. */
+  watch(server: ServerProcess): () => Promise<Peaks> {
     const peaks: Peaks = { connections: 0, rss: 0 };
     let running = true;
     const loop = async (interval: number, sample: () => Promise<void>) => {
@@ -43,7 +43,7 @@ export class ConnectionSampler {
     };
     const loops = [
       loop(CONNECTION_INTERVAL_MS, async () => {
-        peaks.connections = Math.max(peaks.connections, await this.count(applicationName));
+        peaks.connections = Math.max(peaks.connections, await this.count(server.applicationName));
       }),
       loop(RSS_INTERVAL_MS, async () => {
         peaks.rss = Math.max(peaks.rss, (await server.stats()).rss);

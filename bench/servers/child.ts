@@ -19,6 +19,7 @@ import type { ChildMessage, ParentMessage, ServerKind, ServerStats } from './pro
 const kind = process.env.BENCH_SERVER as ServerKind;
 const databaseUrl = process.env.DATABASE_URL!;
 const jwtSecret = process.env.JWT_SECRET!;
+const applicationName = process.env.BENCH_APPLICATION_NAME ?? `bench-${kind}`;
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -27,13 +28,13 @@ function send(message: ChildMessage): void {
 async function start(): Promise<{ url: string; server: Server; statements: () => number; stop: () => Promise<void> }> {
   if (kind === 'raw-sql') {
     const { connectionString, max } = parsePoolUrl(databaseUrl);
-    const raw = await startRawSqlServer({ connectionString, max, applicationName: 'bench-raw-sql', jwtSecret });
+    const raw = await startRawSqlServer({ connectionString, max, applicationName, jwtSecret });
     return { url: raw.url, server: raw.server, statements: raw.statements, stop: raw.stop };
   }
   // The product's own configuration, in production mode, as it would be deployed.
   const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret });
   const logger = createLogger('silent');
-  const db = openDatabase(databaseUrl, { applicationName: `bench-${kind}` });
+  const db = openDatabase(databaseUrl, { applicationName });
   const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
   const options: ServerOptions = {};
   if (kind === 'naive') {
@@ -42,7 +43,7 @@ async function start(): Promise<{ url: string; server: Server; statements: () =>
   } else if (kind === 'per-request') {
     // The tutorial anti-pattern: a client and its pool for each request, closed after it.
     options.createContext = async ({ req, res }) => {
-      const own = openDatabase(databaseUrl, { applicationName: 'bench-per-request' });
+      const own = openDatabase(databaseUrl, { applicationName });
       res.once('close', () => void own.close());
       return contextFactory(own.prisma, contextOptions)({ authorization: req.get('authorization') });
     };

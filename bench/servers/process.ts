@@ -6,6 +6,8 @@ import type { ChildMessage, ParentMessage, ServerKind, ServerStats } from './pro
 export interface ServerProcess {
   kind: ServerKind;
   url: string;
+  /** The application_name of this process's database connections, unique per process. */
+  applicationName: string;
   stats(): Promise<ServerStats>;
   startProfile(): Promise<void>;
   /** Stops the CPU profile and writes it (Chrome .cpuprofile format) to `path`. */
@@ -17,10 +19,14 @@ export interface ServerProcess {
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Forks `bench/servers/child.ts` for `kind` over `databaseUrl` and waits until it listens. */
+let started = 0;
+
 export async function startServerProcess(kind: ServerKind, databaseUrl: string, jwtSecret: string): Promise<ServerProcess> {
+  // Unique per process: a stopped server's backends may still show in pg_stat_activity.
+  const applicationName = `bench-${kind}-${process.pid}-${++started}`;
   const child: ChildProcess = fork(join(__dirname, 'child.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_SERVER: kind, DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, NODE_ENV: 'production' },
+    env: { ...process.env, BENCH_SERVER: kind, BENCH_APPLICATION_NAME: applicationName, DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
@@ -53,6 +59,7 @@ export async function startServerProcess(kind: ServerKind, databaseUrl: string, 
   return {
     kind,
     url,
+    applicationName,
     stats: () =>
       new Promise<ServerStats>((resolve) => {
         const id = nextId++;

@@ -56,6 +56,14 @@ function trackJoins(l: Loaders, m: LoaderMode): Record<(typeof TRACK_JOINS)[numb
   };
 }
 
+/** To-one relations of an invoice line that a page of lines reads in its own statement. */
+export const LINE_JOINS = ['track'] as const;
+
+function lineJoins(l: Loaders, m: LoaderMode): Record<(typeof LINE_JOINS)[number], Join> | undefined {
+  if (m === 'per-parent') return undefined;
+  return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById } };
+}
+
 type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders, m: LoaderMode) => Loaders[K] };
 
 const factories: Factories = {
@@ -82,7 +90,7 @@ const factories: Factories = {
   customersBySupportRepId: (db, l, m) =>
     pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById, m),
   invoicesByCustomerId: (db, l, m) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById, m),
-  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId' }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
+  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(l, m) }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
 
   albumCountByArtistId: (db, _l, m) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId', undefined, m),
   trackCountByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId', undefined, m),

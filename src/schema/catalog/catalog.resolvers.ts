@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
-import { listPage } from '../../loaders/factories';
+import { joinedRow, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
 import { selectedOnNodes } from '../../loaders/lookahead';
 import { TRACK_JOINS } from '../../loaders';
@@ -48,9 +48,9 @@ export const catalogResolvers: Resolvers = {
     durationMs: async (album, _, { loaders }) => Number((await loaders.durationMsByAlbumId.load(album.id)) ?? 0),
   },
   Track: {
-    album: (track, _, { loaders }) => (track.albumId === null ? null : loaders.albumById.load(track.albumId)),
-    genre: (track, _, { loaders }) => (track.genreId === null ? null : loaders.genreById.load(track.genreId)),
-    mediaType: async (track, _, { loaders }) => (await loaders.mediaTypeById.load(track.mediaTypeId))!,
+    album: (track, _, { loaders }) => joinedRow(track, 'album') ?? (track.albumId === null ? null : loaders.albumById.load(track.albumId)),
+    genre: (track, _, { loaders }) => joinedRow(track, 'genre') ?? (track.genreId === null ? null : loaders.genreById.load(track.genreId)),
+    mediaType: (track, _, { loaders }) => joinedRow(track, 'mediaType') ?? loaders.mediaTypeById.load(track.mediaTypeId).then((row) => row!),
     playlists: (track, args, { loaders }) => loaders.playlistsByTrackId.load({ parentId: track.id, page: pageArgs(args, 1) }),
   },
   Genre: {

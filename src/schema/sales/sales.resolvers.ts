@@ -1,8 +1,10 @@
 import type { Resolvers, SalesGroupBy } from '../../generated/graphql';
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, type Track } from '../../generated/prisma/client';
 import { badUserInput, forbidden } from '../../errors';
-import { listPage } from '../../loaders/factories';
+import { joinedRow, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
+import { selectedOnNodes } from '../../loaders/lookahead';
+import { LINE_JOINS } from '../../loaders';
 import { optionalId, rowId, sortOf } from '../args';
 
 // Each grouping's key, label and the joins it needs; fixed SQL, never client text.
@@ -67,10 +69,11 @@ export const salesResolvers: Resolvers = {
   },
   Invoice: {
     customer: async (invoice, _, { loaders }) => (await loaders.customerById.load(invoice.customerId))!,
-    lines: (invoice, args, { loaders }) => loaders.linesByInvoiceId.load({ parentId: invoice.id, page: pageArgs(args, 1) }),
+    lines: (invoice, args, { loaders }, info) =>
+      loaders.linesByInvoiceId.load({ parentId: invoice.id, page: pageArgs(args, 1), include: selectedOnNodes(info, LINE_JOINS) }),
     lineCount: (invoice, _, { loaders }) => loaders.lineCountByInvoiceId.load(invoice.id),
   },
   InvoiceLine: {
-    track: async (line, _, { loaders }) => (await loaders.trackById.load(line.trackId))!,
+    track: (line, _, { loaders }) => joinedRow<Track>(line, 'track') ?? loaders.trackById.load(line.trackId).then((track) => track!),
   },
 };
