@@ -27,7 +27,7 @@ const BASELINE_FILE = join(__dirname, 'baseline.json');
 /** Requests per scenario sent one at a time to count statements and compare answers. */
 const PROBE_REQUESTS = 40;
 /** Longest wait for a server to finish requests left over from a cell before it is restarted. */
-const DRAIN_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 15_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   const began = Date.now();
   console.log(`Benchmark (${mode}): preparing the database at scale ${plan.scale}…`);
   const db = await prepareBenchDatabase(plan.scale, (message) => console.log(`  ${message}`));
+  stopDatabase = db.stop;
   process.once('SIGINT', () => {
     void Promise.all([...running].map((s) => s.stop())).finally(() => db.stop().finally(() => process.exit(130)));
   });
@@ -287,8 +288,11 @@ async function main(): Promise<void> {
   }
 }
 
+let stopDatabase: (() => Promise<void>) | undefined;
+
 main().catch(async (err) => {
   console.error(err);
   await Promise.all([...running].map((s) => s.stop()));
+  await stopDatabase?.().catch(() => undefined);
   process.exit(1);
 });

@@ -1,7 +1,9 @@
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
-import { createServer, DEBUG_HEADER, type RunningServer } from '../../src/server';
+import { createServer, DEBUG_HEADER, type RunningServer, type ServerOptions } from '../../src/server';
+import { contextFactory } from '../../src/context';
+import type { LoaderMode } from '../../src/loaders/factories';
 import type { OperationStats } from '../../src/db/stats';
 
 export interface GraphQLResponse<T = any> {
@@ -25,11 +27,20 @@ export interface TestServer {
 /** Starts the real HTTP server on a free port over `databaseUrl` (pool params allowed). */
 export async function startTestServer(
   databaseUrl: string,
-  options: { maxStatementsPerRequest?: number; env?: Record<string, string> } = {},
+  options: { maxStatementsPerRequest?: number; env?: Record<string, string>; loaderMode?: LoaderMode } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
   const db = openDatabase(databaseUrl);
-  const server = await createServer(config, db, createLogger('silent'), { maxStatementsPerRequest: options.maxStatementsPerRequest });
+  const serverOptions: ServerOptions = { maxStatementsPerRequest: options.maxStatementsPerRequest };
+  if (options.loaderMode) {
+    const createContext = contextFactory(db.prisma, {
+      maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
+      jwtSecret: config.jwtSecret,
+      loaderMode: options.loaderMode,
+    });
+    serverOptions.createContext = ({ req }) => createContext({ authorization: req.get('authorization') });
+  }
+  const server = await createServer(config, db, createLogger('silent'), serverOptions);
   return {
     url: server.url,
     db,

@@ -16,14 +16,14 @@ beforeAll(async () => {
  */
 const SHAPES: Array<[name: string, budget: number, query: string, asEmployee: boolean]> = [
   ['albums(50){artist, tracks(n){genre, mediaType}}', 3, `query ($n: Int) { albums(first: 50) { nodes { title artist { name } tracks(first: $n) { nodes { name genre { name } mediaType { name } } } } } }`, false],
-  ['customers(20){invoices(n){lines{track{album{artist}}}}}', 6, `query ($n: Int) { customers(first: 20) { nodes { lastName invoices(first: $n) { nodes { total lines { nodes { quantity track { name album { title artist { name } } } } } } } } } }`, true],
+  ['customers(20){invoices(n){lines{track{album{artist}}}}}', 5, `query ($n: Int) { customers(first: 20) { nodes { lastName invoices(first: $n) { nodes { total lines { nodes { quantity track { name album { title artist { name } } } } } } } } } }`, true],
   ['playlists(10){tracks(n){album{title artist{name}}}}', 3, `query ($n: Int) { playlists(first: 10) { nodes { name tracks(first: $n) { nodes { name album { title artist { name } } } } } } }`, false],
   ['artists(n){albumCount albums{trackCount durationMs}}', 5, `query ($n: Int) { artists(first: $n) { nodes { name albumCount albums { nodes { title trackCount durationMs } } } } }`, false],
   ['genres{trackCount tracks(n){album{artist}}}', 5, `query ($n: Int) { genres(first: 25) { nodes { name trackCount tracks(first: $n) { nodes { name album { title artist { name } } } } } } }`, false],
   ['tracks(n){playlists{name trackCount}}', 3, `query ($n: Int) { tracks(first: $n) { nodes { name playlists(first: 3) { nodes { name trackCount } } } } }`, false],
   ['tracks(n) filtered by price, ordered by duration{album genre mediaType}', 5, `query ($n: Int) { tracks(first: $n, filter: { minPrice: "0.99", maxPrice: "1.29" }, orderBy: { field: MILLISECONDS, direction: DESC }) { totalCount nodes { album { title } genre { name } mediaType { name } } } }`, false],
   ['album(id){tracks(n){playlists{tracks(3)}}}', 5, `query ($n: Int) { album(id: 1) { tracks(first: $n) { totalCount nodes { playlists(first: 5) { nodes { tracks(first: 3) { nodes { name } } } } } } } }`, false],
-  ['invoices(n){customer{supportRep} lineCount lines{track}}', 6, `query ($n: Int) { invoices(first: $n) { nodes { total lineCount customer { lastName supportRep { lastName } } lines { nodes { track { name } } } } } }`, true],
+  ['invoices(n){customer{supportRep} lineCount lines{track}}', 5, `query ($n: Int) { invoices(first: $n) { nodes { total lineCount customer { lastName supportRep { lastName } } lines { nodes { track { name } } } } } }`, true],
   ['customers(n){totalSpent supportRep{reportsTo}}', 4, `query ($n: Int) { customers(first: $n) { nodes { totalSpent supportRep { lastName reportsTo { lastName } } } } }`, true],
   ['employees(n){reports{customers(n){invoices}}}', 5, `query ($n: Int) { employees(first: 8) { nodes { reports { nodes { customers(first: $n) { nodes { invoices(first: 2) { nodes { total } } } } } } } } }`, true],
   ['me{employee{customers(n){invoices{lineCount}}}}', 6, `query ($n: Int) { me { employee { customers(first: $n) { totalCount nodes { invoices(first: 3) { nodes { lineCount } } } } } } }`, true],
