@@ -46,9 +46,9 @@ const list = (text: string | undefined) => text?.split(',').map((s) => s.trim())
 const mode = args.quick ? 'quick' : 'full';
 const plan = {
   scale: Number(args.scale ?? 10),
-  seconds: Number(args.seconds ?? (args.quick ? 2 : 10)),
+  seconds: Number(args.seconds ?? (args.quick ? 2 : 8)),
   warmupSeconds: args.quick ? 0.5 : 2,
-  concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [16] : [1, 16, 64, 256]),
+  concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [8] : [1, 16, 64, 256]),
   // Quick mode still proves the product error-free at 256 connections.
   pooledExtraConcurrency: args.quick && !args.concurrency ? [256] : [],
   servers: (list(args.servers) ?? [...SERVER_KINDS]) as ServerKind[],
@@ -102,14 +102,14 @@ interface Measured {
 }
 
 /**
- * Warms up, then drives one cell. The window grows (up to 3×) with the latency seen in
+ * Warms up, then drives one cell. The window grows (up to 2×) with the latency seen in
  * warm-up, so that slow cells still complete several rounds of requests in it.
  */
 async function measure(server: ServerProcess, sampler: ConnectionSampler, scenario: Scenario, concurrency: number): Promise<Measured> {
   const warm = await drive(server.url, scenario.requests, concurrency, plan.warmupSeconds);
   await drained(server);
   const latency = warm.requests > 0 ? warm.p50 / 1000 : Infinity;
-  const seconds = Math.round(Math.min(3 * plan.seconds, Math.max(plan.seconds, 3 * latency)));
+  const seconds = Math.round(Math.min(2 * plan.seconds, Math.max(plan.seconds, 3 * latency)));
   const before = await server.stats();
   const stopWatching = sampler.watch(server);
   const load = await drive(server.url, scenario.requests, concurrency, seconds);

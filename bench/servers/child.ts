@@ -25,11 +25,23 @@ function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
-async function start(): Promise<{ url: string; server: Server; statements: () => number; stop: () => Promise<void> }> {
+interface Running {
+  url: string;
+  server: Server;
+  statements: () => number;
+  /**
+   * Operations still executing. A GraphQL operation goes on after its client hangs up,
+   * so the HTTP count (`open`) undercounts; the product's /health counts operations.
+   */
+  inFlight: (open: number) => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+async function start(): Promise<Running> {
   if (kind === 'raw-sql') {
     const { connectionString, max } = parsePoolUrl(databaseUrl);
     const raw = await startRawSqlServer({ connectionString, max, applicationName, jwtSecret });
-    return { url: raw.url, server: raw.server, statements: raw.statements, stop: raw.stop };
+    return { url: raw.url, server: raw.server, statements: raw.statements, inFlight: async (open) => open, stop: raw.stop };
   }
   // The product's own configuration, in production mode, as it would be deployed.
   const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret });
@@ -53,6 +65,7 @@ async function start(): Promise<{ url: string; server: Server; statements: () =>
     url: server.url,
     server: server.httpServer,
     statements: () => processStats.statements,
+    inFlight: async () => ((await (await fetch(server.url.replace(/\/graphql$/, '/health'))).json()) as { operationsInFlight: number }).operationsInFlight,
     stop: async () => {
       await server.stop();
       await db.close();
@@ -64,7 +77,9 @@ async function main(): Promise<void> {
   const running = await start();
   let started = 0;
   let finished = 0;
-  running.server.on('request', (_req, res) => {
+  // First in line: express rewrites req.url while routing to a mounted path.
+  running.server.prependListener('request', (req, res) => {
+    if (!req.url?.startsWith('/graphql')) return;
     started++;
     res.once('close', () => finished++);
   });
@@ -72,7 +87,7 @@ async function main(): Promise<void> {
 
   process.on('message', async (message: ParentMessage) => {
     if (message.type === 'stats') {
-      const stats: ServerStats = { statements: running.statements(), requests: finished, inFlight: started - finished, rss: process.memoryUsage.rss() };
+      const stats: ServerStats = { statements: running.statements(), requests: finished, inFlight: await running.inFlight(started - finished), rss: process.memoryUsage.rss() };
       send({ type: 'stats', id: message.id, stats });
     } else if (message.type === 'profile-start') {
       profiler = new Session();
