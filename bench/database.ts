@@ -35,7 +35,7 @@ export async function prepareBenchDatabase(scale: number, log: (message: string)
         await seed(url, { scale, reset: true });
         await client.query('ANALYZE');
       }
-      const version = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+      const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
       return {
         url,
         version,
