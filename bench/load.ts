@@ -29,6 +29,15 @@ function goodBody(body: string | Buffer | undefined): boolean {
   return text.startsWith('{"data"') && !text.includes('"errors"');
 }
 
+// The HTTP form of a benchmark request, the same for every server.
+function httpRequest(r: BenchRequest) {
+  return {
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
+    body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
+  };
+}
+
 /** Drives `url` with `connections` concurrent connections for `seconds`, each cycling through `requests`. */
 export async function drive(url: string, requests: BenchRequest[], connections: number, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -39,11 +48,7 @@ export async function drive(url: string, requests: BenchRequest[], connections: 
     timeout: TIMEOUT_SECONDS,
     method: 'POST',
     verifyBody: goodBody,
-    requests: requests.map((r) => ({
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
-      body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
-    })),
+    requests: requests.map(httpRequest),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)));
@@ -67,11 +72,7 @@ export async function drive(url: string, requests: BenchRequest[], connections: 
 export async function sendEach(url: string, requests: BenchRequest[]): Promise<unknown[]> {
   const answers: unknown[] = [];
   for (const r of requests) {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
-      body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
-    });
+    const res = await fetch(url, httpRequest(r));
     answers.push(await res.json());
   }
   return answers;

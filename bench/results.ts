@@ -1,17 +1,12 @@
+import type { LoadResult } from './load';
 import type { ServerKind } from './servers/protocol';
 import type { TimeShare } from './profile';
 
 /** One (server, scenario, concurrency) measurement. */
-export interface Cell {
+export interface Cell extends LoadResult {
   server: ServerKind;
   scenario: string;
   concurrency: number;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-  requests: number;
   /** Statements the server sent per answered request during the cell. */
   statementsPerRequest: number;
   peakConnections: number;

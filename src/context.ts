@@ -22,7 +22,7 @@ export interface ContextOptions {
   /** Most concurrent statements one request may run. */
   maxStatementsPerRequest: number;
   jwtSecret: string;
-  /** `per-parent` turns batching off: only benchmarks use it, as the N+1 baseline. */
+  /** `per-parent` turns batching off: only benchmarks and tests use it, as the N+1 baseline. */
   loaderMode?: LoaderMode;
 }
 

@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPag
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { contextFactory, type Context } from './context';
+import type { LoaderMode } from './loaders/factories';
 import { ErrorCode, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
 import type { Logger } from './logger';
 import { buildSchema } from './schema';
@@ -20,9 +21,11 @@ export const DEBUG_HEADER = 'x-debug-telemetry';
 export interface ServerOptions {
   /** Most concurrent statements one request may run; default from the config. */
   maxStatementsPerRequest?: number;
+  /** `per-parent` turns batching off: only benchmarks and tests use it, as the N+1 baseline. */
+  loaderMode?: LoaderMode;
   /**
    * Builds each request's context instead of the shared-pool factory. Benchmarks use it
-   * to run the anti-patterns (per-parent queries, a client per request) on this server.
+   * to run the client-per-request anti-pattern on this server.
    */
   createContext?: (http: { req: express.Request; res: express.Response }) => Promise<Context>;
 }
@@ -31,6 +34,8 @@ export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql */
   url: string;
   httpServer: Server;
+  /** GraphQL operations executing now; they go on after a client hangs up. */
+  operationsInFlight(): number;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
   stop(): Promise<void>;
 }
@@ -96,6 +101,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const sharedContext = contextFactory(db.prisma, {
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
+    loaderMode: options.loaderMode,
   });
   const createContext =
     options.createContext ??
@@ -122,6 +128,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   return {
     url: `http://${host}:${port}/graphql`,
     httpServer,
+    operationsInFlight: () => load.inFlight,
     stop: () => (stopping ??= apollo.stop()),
   };
 }

@@ -30,10 +30,10 @@ interface Running {
   server: Server;
   statements: () => number;
   /**
-   * Operations still executing. A GraphQL operation goes on after its client hangs up,
-   * so the HTTP count (`open`) undercounts; the product's /health counts operations.
+   * Requests still being worked on. A GraphQL operation goes on after its client hangs
+   * up, so for GraphQL servers the open HTTP count (`open`) undercounts.
    */
-  inFlight: (open: number) => Promise<number>;
+  inFlight: (open: number) => number;
   stop: () => Promise<void>;
 }
 
@@ -41,18 +41,17 @@ async function start(): Promise<Running> {
   if (kind === 'raw-sql') {
     const { connectionString, max } = parsePoolUrl(databaseUrl);
     const raw = await startRawSqlServer({ connectionString, max, applicationName, jwtSecret });
-    return { url: raw.url, server: raw.server, statements: raw.statements, inFlight: async (open) => open, stop: raw.stop };
+    return { url: raw.url, server: raw.server, statements: raw.statements, inFlight: (open) => open, stop: raw.stop };
   }
   // The product's own configuration, in production mode, as it would be deployed.
   const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret });
   const logger = createLogger('silent');
   const db = openDatabase(databaseUrl, { applicationName });
-  const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
   const options: ServerOptions = {};
   if (kind === 'naive') {
-    const naive = contextFactory(db.prisma, { ...contextOptions, loaderMode: 'per-parent' });
-    options.createContext = ({ req }) => naive({ authorization: req.get('authorization') });
+    options.loaderMode = 'per-parent';
   } else if (kind === 'per-request') {
+    const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
     // The tutorial anti-pattern: a client and its pool for each request, closed after it.
     options.createContext = async ({ req, res }) => {
       const own = openDatabase(databaseUrl, { applicationName });
@@ -65,7 +64,7 @@ async function start(): Promise<Running> {
     url: server.url,
     server: server.httpServer,
     statements: () => processStats.statements,
-    inFlight: async () => ((await (await fetch(server.url.replace(/\/graphql$/, '/health'))).json()) as { operationsInFlight: number }).operationsInFlight,
+    inFlight: () => server.operationsInFlight(),
     stop: async () => {
       await server.stop();
       await db.close();
@@ -87,7 +86,7 @@ async function main(): Promise<void> {
 
   process.on('message', async (message: ParentMessage) => {
     if (message.type === 'stats') {
-      const stats: ServerStats = { statements: running.statements(), requests: finished, inFlight: await running.inFlight(started - finished), rss: process.memoryUsage.rss() };
+      const stats: ServerStats = { statements: running.statements(), requests: finished, inFlight: running.inFlight(started - finished), rss: process.memoryUsage.rss() };
       send({ type: 'stats', id: message.id, stats });
     } else if (message.type === 'profile-start') {
       profiler = new Session();

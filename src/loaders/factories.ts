@@ -128,7 +128,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       : [childTable, column(child, children.parentField), column(child, 'id')];
   const select = fields.map((f) => `c.${column(child, f)} AS ${quote(f)}`).join(', ');
 
-  const joins = children.joins ?? {};
+  // Per-parent mode reads each relation on its own, as a resolver without loaders would.
+  const joins = mode === 'batched' ? (children.joins ?? {}) : {};
   // Each joined relation's columns come back as "name.field" and are split off below.
   const joinSql = (include: string[]) =>
     include.map((name, i) => {

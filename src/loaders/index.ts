@@ -46,9 +46,7 @@ export interface Loaders {
 /** To-one relations of a track that a page of tracks reads in its own statement. */
 export const TRACK_JOINS = ['album', 'genre', 'mediaType'] as const;
 
-// Per-parent mode reads each relation on its own, as a resolver without loaders would.
-function trackJoins(l: Loaders, m: LoaderMode): Record<(typeof TRACK_JOINS)[number], Join> | undefined {
-  if (m === 'per-parent') return undefined;
+function trackJoins(l: Loaders): Record<(typeof TRACK_JOINS)[number], Join> {
   return {
     album: { via: 'albumId', model: 'Album', byId: () => l.albumById },
     genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
@@ -59,8 +57,7 @@ function trackJoins(l: Loaders, m: LoaderMode): Record<(typeof TRACK_JOINS)[numb
 /** To-one relations of an invoice line that a page of lines reads in its own statement. */
 export const LINE_JOINS = ['track'] as const;
 
-function lineJoins(l: Loaders, m: LoaderMode): Record<(typeof LINE_JOINS)[number], Join> | undefined {
-  if (m === 'per-parent') return undefined;
+function lineJoins(l: Loaders): Record<(typeof LINE_JOINS)[number], Join> {
   return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById } };
 }
 
@@ -79,18 +76,18 @@ const factories: Factories = {
 
   albumsByArtistId: (db, l, m) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById, m),
   tracksByAlbumId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l, m) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById, m),
+    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById, m),
   tracksByGenreId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l, m) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById, m),
+    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById, m),
   tracksByPlaylistId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l, m) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
+    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
   playlistsByTrackId: (db, l, m) =>
     pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById, m),
   reportsByEmployeeId: (db, l, m) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById, m),
   customersBySupportRepId: (db, l, m) =>
     pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById, m),
   invoicesByCustomerId: (db, l, m) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById, m),
-  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(l, m) }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
+  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(l) }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
 
   albumCountByArtistId: (db, _l, m) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId', undefined, m),
   trackCountByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId', undefined, m),

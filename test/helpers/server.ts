@@ -1,8 +1,7 @@
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
-import { createServer, DEBUG_HEADER, type RunningServer, type ServerOptions } from '../../src/server';
-import { contextFactory } from '../../src/context';
+import { createServer, DEBUG_HEADER, type RunningServer } from '../../src/server';
 import type { LoaderMode } from '../../src/loaders/factories';
 import type { OperationStats } from '../../src/db/stats';
 
@@ -31,16 +30,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
   const db = openDatabase(databaseUrl);
-  const serverOptions: ServerOptions = { maxStatementsPerRequest: options.maxStatementsPerRequest };
-  if (options.loaderMode) {
-    const createContext = contextFactory(db.prisma, {
-      maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
-      jwtSecret: config.jwtSecret,
-      loaderMode: options.loaderMode,
-    });
-    serverOptions.createContext = ({ req }) => createContext({ authorization: req.get('authorization') });
-  }
-  const server = await createServer(config, db, createLogger('silent'), serverOptions);
+  const server = await createServer(config, db, createLogger('silent'), { maxStatementsPerRequest: options.maxStatementsPerRequest, loaderMode: options.loaderMode });
   return {
     url: server.url,
     db,

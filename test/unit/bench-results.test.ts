@@ -2,7 +2,7 @@ import { evaluateTargets, regressions, type BenchResults, type Cell } from '../.
 import { replaceReadmeSection, sizingAdvice } from '../../bench/report';
 
 const cell = (server: Cell['server'], scenario: string, concurrency: number, rps: number, extra: Partial<Cell> = {}): Cell => ({
-  server, scenario, concurrency, rps, p50: 1, p95: 2, p99: 3, errors: 0, requests: 100, statementsPerRequest: 1, peakConnections: 10, peakRssMiB: 100, ...extra,
+  server, scenario, concurrency, rps, p50: 1, p95: 2, p99: 3, errors: 0, requests: 100, seconds: 10, statementsPerRequest: 1, peakConnections: 10, peakRssMiB: 100, ...extra,
 });
 
 function results(overrides: Partial<BenchResults>): BenchResults {
