@@ -14,6 +14,7 @@ import type { LoaderMode } from './loaders/factories';
 import { ErrorCode, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
 import type { Logger } from './logger';
 import { buildSchema } from './schema';
+import { compiledExecutor } from './graphql/compiled-executor';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */
 export const DEBUG_HEADER = 'x-debug-telemetry';
@@ -21,6 +22,11 @@ export const DEBUG_HEADER = 'x-debug-telemetry';
 export interface ServerOptions {
   /** Most concurrent statements one request may run; default from the config. */
   maxStatementsPerRequest?: number;
+  /**
+   * How operations execute: compiled by graphql-jit (the default), or by graphql-js's
+   * interpreter, kept so tests can check the two answer alike.
+   */
+  execution?: 'compiled' | 'graphql-js';
   /** `per-parent` turns batching off: only benchmarks and tests use it, as the N+1 baseline. */
   loaderMode?: LoaderMode;
   /**
@@ -84,7 +90,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const httpServer = createHttpServer(app);
   const load = { inFlight: 0 };
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => toClientError(formatted, error, config.production),
