@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from './generated/prisma/client';
-import { RequestDb } from './db/request-db';
+import { RequestDb, type DatabaseHandles } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
 import type { LoaderMode } from './loaders/factories';
 import { Access, type Viewer } from './auth/access';
@@ -32,11 +31,11 @@ export interface RequestInfo {
   authorization?: string;
 }
 
-/** Returns the per-request context factory over the process's shared client. */
-export function contextFactory(prisma: PrismaClient, options: ContextOptions) {
+/** Returns the per-request context factory over the process's shared client and pool. */
+export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const viewer = await viewerOf(request.authorization, options.jwtSecret);
-    const db = new RequestDb(prisma, options.maxStatementsPerRequest);
+    const db = new RequestDb(database, options.maxStatementsPerRequest);
     return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode) };
   };
 }

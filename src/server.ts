@@ -104,7 +104,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   });
   await apollo.start();
 
-  const sharedContext = contextFactory(db.prisma, {
+  const sharedContext = contextFactory(db, {
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
     loaderMode: options.loaderMode,

@@ -56,7 +56,7 @@ async function start(): Promise<Running> {
     options.createContext = async ({ req, res }) => {
       const own = openDatabase(databaseUrl, { applicationName });
       res.once('close', () => void own.close());
-      return contextFactory(own.prisma, contextOptions)({ authorization: req.get('authorization') });
+      return contextFactory(own, contextOptions)({ authorization: req.get('authorization') });
     };
   }
   const server = await createServer(config, db, logger, options);
