@@ -28,7 +28,7 @@ const ROW_TYPES = {
 
 /**
  * One request's door to the database. Every statement of the request goes through
- * {@link RequestDb.run} or {@link RequestDb.rows}, which charge it to the request's stats
+ * {@link RequestDb.run} or {@link RequestDb.tuples}, which charge it to the request's stats
  * and cap how many of the request's statements run at once, so one wide query cannot
  * take the whole pool.
  */

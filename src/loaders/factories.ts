@@ -80,7 +80,7 @@ const JOINED = Symbol('joined');
 /**
  * The `name` relation read together with `child` by a join: the related row, `null`
  * when the child has none, or `undefined` when it was not joined. Resolvers return it
- * as is, so graphql-js completes the field without a promise.
+ * as is, so the executor completes the field without a promise.
  */
 export function joinedRow<T>(child: object, name: string): T | null | undefined {
   return (child as { [JOINED]?: Record<string, T | null> })[JOINED]?.[name];

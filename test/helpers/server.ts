@@ -2,7 +2,6 @@ import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { createServer, DEBUG_HEADER, type RunningServer, type ServerOptions } from '../../src/server';
-import type { LoaderMode } from '../../src/loaders/factories';
 import type { OperationStats } from '../../src/db/stats';
 
 export interface GraphQLResponse<T = any> {
@@ -26,11 +25,11 @@ export interface TestServer {
 /** Starts the real HTTP server on a free port over `databaseUrl` (pool params allowed). */
 export async function startTestServer(
   databaseUrl: string,
-  options: { maxStatementsPerRequest?: number; env?: Record<string, string>; loaderMode?: LoaderMode; execution?: ServerOptions['execution'] } = {},
+  { env, ...serverOptions }: Pick<ServerOptions, 'maxStatementsPerRequest' | 'loaderMode' | 'execution'> & { env?: Record<string, string> } = {},
 ): Promise<TestServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...env });
   const db = openDatabase(databaseUrl);
-  const server = await createServer(config, db, createLogger('silent'), { maxStatementsPerRequest: options.maxStatementsPerRequest, loaderMode: options.loaderMode, execution: options.execution });
+  const server = await createServer(config, db, createLogger('silent'), serverOptions);
   return {
     url: server.url,
     db,
