@@ -7,6 +7,8 @@ import { parsePoolUrl } from './pool-url';
 export interface Database {
   prisma: PrismaClient;
   pool: InstrumentedPool;
+  /** Whether our own SQL is prepared once per connection (off behind PgBouncer). */
+  prepareStatements: boolean;
   /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -16,7 +18,7 @@ export interface Database {
  * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout.
  */
 export function openDatabase(databaseUrl: string, options: { applicationName?: string } = {}): Database {
-  const { connectionString, max, acquireTimeoutMs } = parsePoolUrl(databaseUrl);
+  const { connectionString, max, acquireTimeoutMs, prepareStatements } = parsePoolUrl(databaseUrl);
   const pool = new InstrumentedPool({
     connectionString,
     max,
@@ -33,6 +35,7 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   return {
     prisma,
     pool,
+    prepareStatements,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
   };
 }

@@ -8,6 +8,12 @@ export interface PoolUrl {
   max: number;
   /** `pool_timeout` in milliseconds: longest wait for a free connection; 0 waits forever. */
   acquireTimeoutMs: number;
+  /**
+   * Whether our own statements may be prepared once per connection. `pgbouncer=true`
+   * turns it off, as it does for Prisma: a transaction-mode PgBouncer hands each
+   * statement to any server connection, where a prepared statement may not exist.
+   */
+  prepareStatements: boolean;
 }
 
 /** Prisma's default pool size: `num_physical_cpus * 2 + 1`. */
@@ -16,16 +22,16 @@ export const DEFAULT_CONNECTION_LIMIT = cpus().length * 2 + 1;
 export const DEFAULT_POOL_TIMEOUT_SECONDS = 10;
 
 /**
- * Splits Prisma's `connection_limit` and `pool_timeout` (seconds) off a PostgreSQL URL,
- * with Prisma's defaults when they are absent.
- * @throws Error when either parameter is not a non-negative number
+ * Splits Prisma's `connection_limit`, `pool_timeout` (seconds) and `pgbouncer` off a
+ * PostgreSQL URL, with Prisma's defaults when they are absent.
+ * @throws Error when a parameter has a value Prisma would not accept
  */
 export function parsePoolUrl(databaseUrl: string): PoolUrl {
   const url = new URL(databaseUrl);
   const limit = url.searchParams.get('connection_limit');
   const timeout = url.searchParams.get('pool_timeout');
-  url.searchParams.delete('connection_limit');
-  url.searchParams.delete('pool_timeout');
+  const pgbouncer = url.searchParams.get('pgbouncer');
+  for (const name of ['connection_limit', 'pool_timeout', 'pgbouncer']) url.searchParams.delete(name);
 
   const max = limit === null ? DEFAULT_CONNECTION_LIMIT : Number(limit);
   if (!Number.isInteger(max) || max < 1) {
@@ -35,5 +41,8 @@ export function parsePoolUrl(databaseUrl: string): PoolUrl {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new Error(`pool_timeout in DATABASE_URL must be a number of seconds >= 0, but got: ${timeout}`);
   }
-  return { connectionString: url.toString(), max, acquireTimeoutMs: Math.round(seconds * 1000) };
+  if (pgbouncer !== null && pgbouncer !== 'true' && pgbouncer !== 'false') {
+    throw new Error(`pgbouncer in DATABASE_URL must be true or false, but got: ${pgbouncer}`);
+  }
+  return { connectionString: url.toString(), max, acquireTimeoutMs: Math.round(seconds * 1000), prepareStatements: pgbouncer !== 'true' };
 }

@@ -6,6 +6,8 @@ import { newOperationStats, operationScope, type OperationStats } from './stats'
 export interface DatabaseHandles {
   prisma: PrismaClient;
   pool: pg.Pool;
+  /** Whether {@link RequestDb.tuples} may prepare its statements once per connection. */
+  prepareStatements?: boolean;
 }
 
 // Values of rows read by our own SQL, typed as Prisma types them, so a row is the same
@@ -25,6 +27,15 @@ const ROW_TYPES = {
     }
   },
 } as pg.CustomTypesConfig;
+
+// Our statements come in a few fixed shapes per loader, so each gets a name and is
+// prepared once per pooled connection: later runs skip PostgreSQL's parse and plan.
+const statementNames = new Map<string, string>();
+const statementName = (sql: string) => {
+  let name = statementNames.get(sql);
+  if (name === undefined) statementNames.set(sql, (name = `media_store_${statementNames.size + 1}`));
+  return name;
+};
 
 /**
  * One request's door to the database. Every statement of the request goes through
@@ -57,7 +68,8 @@ export class RequestDb {
    * cost more CPU than the query.
    */
   async tuples(sql: string, params: unknown[]): Promise<unknown[][]> {
-    const result = await this.inSlot(() => this.handles.pool.query({ text: sql, values: params, types: ROW_TYPES, rowMode: 'array' }));
+    const name = this.handles.prepareStatements ? statementName(sql) : undefined;
+    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, types: ROW_TYPES, rowMode: 'array' }));
     return result.rows as unknown[][];
   }
 

@@ -111,9 +111,9 @@ export type Children<M extends ModelName> = (
 
 /**
  * Pages of child rows per parent, ordered by the child's id. All parents asking for the
- * same page shape are served by one statement that ranks children per parent with a
- * window function, so "the first 10 tracks of each of 50 albums" reads at most 50 × 11
- * rows, whatever the albums hold.
+ * same page shape are served by one statement that reads each parent's page on its own,
+ * so "the first 10 tracks of each of 50 albums" reads at most 50 × 11 rows, whatever the
+ * albums hold.
  */
 export function pageByParent<M extends ModelName, Row extends { id: number }>(
   db: RequestDb,
@@ -127,34 +127,39 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   const child = children.model;
   const fields = Object.keys(modelMeta[child].columns);
   const childTable = quote(modelMeta[child].table);
-  // The ranked relation: (parent, child id) pairs from the join table or the child table.
-  const [rankTable, parentCol, childCol] =
-    'through' in children
-      ? [quote(modelMeta[children.through.model].table), column(children.through.model, children.through.parentField), column(children.through.model, children.through.childField)]
-      : [childTable, column(child, children.parentField), column(child, 'id')];
+  const childId = column(child, 'id');
 
   // Per-parent mode reads each relation on its own, as a resolver without loaders would.
   const joins = mode === 'batched' ? (children.joins ?? {}) : {};
 
+  // One LATERAL subquery per parent reads just that parent's page through the index on
+  // its foreign key (or the join table's key), so a page costs the rows it returns, not
+  // every child of the parent, as ranking whole partitions with a window function would.
   // Columns come back in this order: the child's, each joined relation's, the parent id.
   const sqlFor = (page: PageArgs, include: string[]) => {
-    const descending = page.backward;
-    const seek = page.cursor ? ` AND ${childCol} ${descending ? '<' : '>'} $3` : '';
+    const direction = page.backward ? ' DESC' : '';
     const select = [
       ...fields.map((f) => `c.${column(child, f)}`),
       ...include.flatMap((name, i) => Object.keys(modelMeta[joins[name].model].columns).map((f) => `j${i}.${column(joins[name].model, f)}`)),
-      'r.parent',
+      'p.parent',
     ];
+    let pageOf: string;
+    if ('through' in children) {
+      const { model, parentField, childField } = children.through;
+      const [parentCol, childCol] = [column(model, parentField), column(model, childField)];
+      const seek = page.cursor ? ` AND ${childCol} ${page.backward ? '<' : '>'} $3` : '';
+      pageOf =
+        `CROSS JOIN LATERAL (SELECT ${childCol} AS child FROM ${quote(modelMeta[model].table)} WHERE ${parentCol} = p.parent${seek} ` +
+        `ORDER BY ${childCol}${direction} LIMIT $2) r JOIN ${childTable} c ON c.${childId} = r.child`;
+    } else {
+      const seek = page.cursor ? ` AND ${childId} ${page.backward ? '<' : '>'} $3` : '';
+      pageOf = `CROSS JOIN LATERAL (SELECT * FROM ${childTable} WHERE ${column(child, children.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT $2) c`;
+    }
     const joined = include.map((name, i) => {
       const { via, model } = joins[name];
       return ` LEFT JOIN ${quote(modelMeta[model].table)} j${i} ON j${i}.${column(model, 'id')} = c.${column(child, via)}`;
     });
-    return (
-      `SELECT ${select.join(', ')} FROM (SELECT ${parentCol} AS parent, ${childCol} AS child, ` +
-      `row_number() OVER (PARTITION BY ${parentCol} ORDER BY ${childCol}${descending ? ' DESC' : ''}) AS rank ` +
-      `FROM ${rankTable} WHERE ${parentCol} = ANY($1::int[])${seek}) r ` +
-      `JOIN ${childTable} c ON c.${column(child, 'id')} = r.child${joined.join('')} WHERE r.rank <= $2 ORDER BY r.parent, r.rank`
-    );
+    return `SELECT ${select.join(', ')} FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}`;
   };
 
   const builderFor = (include: string[]) => {
