@@ -1,5 +1,5 @@
 /**
- * Writes src/generated/model-meta.ts: each Prisma model's table, columns and relations,
+ * Writes src/generated/model-meta.ts: each Prisma model's table, columns and key fields,
  * read from schema.prisma. The generic loaders build their batched SQL from it, so
  * table and column names are never copied by hand.
  */
@@ -16,7 +16,10 @@ const models = Object.fromEntries(
     const scalars = model.fields.filter((f) => f.kind === 'scalar');
     const columns = Object.fromEntries(scalars.map((f) => [f.name, f.dbName ?? f.name]));
     const id = model.primaryKey?.fields ?? scalars.filter((f) => f.isId).map((f) => f.name);
-    return [model.name, { table: model.dbName ?? model.name, id, columns }];
+    // Fields resolvers and access rules read whatever the client selected: the id and
+    // the foreign keys of relations.
+    const keys = [...new Set([...id, ...model.fields.flatMap((f) => f.relationFromFields ?? [])])];
+    return [model.name, { table: model.dbName ?? model.name, id, keys, columns }];
   }),
 );
 

@@ -28,12 +28,15 @@ const ROW_TYPES = {
   },
 } as pg.CustomTypesConfig;
 
-// Our statements come in a few fixed shapes per loader, so each gets a name and is
-// prepared once per pooled connection: later runs skip PostgreSQL's parse and plan.
+// Our statements come in a few shapes per loader and selection, so each gets a name and
+// is prepared once per pooled connection: later runs skip PostgreSQL's parse and plan.
+// Past the cap (clients choosing ever new selections), statements run unnamed, so
+// neither this map nor the server's per-connection statements grow without bound.
 const statementNames = new Map<string, string>();
+const MAX_PREPARED = 500;
 const statementName = (sql: string) => {
   let name = statementNames.get(sql);
-  if (name === undefined) statementNames.set(sql, (name = `media_store_${statementNames.size + 1}`));
+  if (name === undefined && statementNames.size < MAX_PREPARED) statementNames.set(sql, (name = `media_store_${statementNames.size + 1}`));
   return name;
 };
 

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { modelMeta, type ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
 import { pageShape, toPage, type Page, type PageArgs } from './page';
+import type { NodeSelection } from './lookahead';
 
 /*
  * Generic loader factories. Each relation's loader is declared from these in a line or
@@ -63,16 +64,19 @@ export function byKey<Row extends { id: number }>(db: RequestDb, model: ModelNam
   }, options(name, mode));
 }
 
-/** A key of a to-many loader: whose children, which page of them, and which of the
- * children's to-one relations to read in the same statement. */
+/** A key of a to-many loader: whose children, which page of them, and what of them to read. */
 export interface ChildPageKey {
   parentId: number;
   page: PageArgs;
-  /** Names of declared `joins` the client selected on the children. */
-  include?: string[];
+  /**
+   * What the client selected on the children: the page reads those columns (and the
+   * keys resolvers rely on) and the selected to-one relations it can join. Without
+   * it, the page reads every column and joins nothing.
+   */
+  select?: NodeSelection;
 }
 
-const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${key.include?.join(',') ?? ''}`;
+const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${key.select?.shape ?? '*'}`;
 const childPageKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
 const JOINED = Symbol('joined');
@@ -86,11 +90,13 @@ export function joinedRow<T>(child: object, name: string): T | null | undefined 
   return (child as { [JOINED]?: Record<string, T | null> })[JOINED]?.[name];
 }
 
-// Build a child (and the rows joined to it) from a row of column values, by child model
-// and joins. Generated once per process, as object literals of fixed shape: rows are the
-// hot path of a nested page, and V8 builds literals far faster than objects filled in a
-// loop. Names come from the generated model metadata, never from a request.
+// Build a child (and the rows joined to it) from a row of column values, by the columns
+// read. Generated once per shape, as object literals of fixed shape: rows are the hot
+// path of a nested page, and V8 builds literals far faster than objects filled in a
+// loop. Names come from the generated model metadata, never from a request; the cap
+// bounds what clients choosing ever new selections can make us keep.
 const builders = new Map<string, (row: unknown[]) => Record<PropertyKey, unknown>>();
+const MAX_BUILDERS = 1000;
 
 /** A to-one relation of the child that can be read by a join and primed into its loader. */
 export interface Join {
@@ -132,15 +138,31 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   // Per-parent mode reads each relation on its own, as a resolver without loaders would.
   const joins = mode === 'batched' ? (children.joins ?? {}) : {};
 
+  // Columns a page reads: the keys, and the fields the client selected. A row read in part
+  // is never primed into a by-id loader, whose other users may need the rest.
+  const columnsOf = (model: ModelName, selected: readonly string[] | undefined) => {
+    const all = Object.keys(modelMeta[model].columns);
+    const keys: readonly string[] = modelMeta[model].keys;
+    return selected ? all.filter((f) => keys.includes(f) || selected.includes(f)) : all;
+  };
+  interface Plan {
+    own: string[];
+    joined: Array<{ name: string; model: ModelName; columns: string[] }>;
+  }
+  const planFor = (select: NodeSelection | undefined): Plan => ({
+    own: columnsOf(child, select?.fields),
+    joined: (select?.joins ?? []).filter(([name]) => name in joins).map(([name, fields]) => ({ name, model: joins[name].model, columns: columnsOf(joins[name].model, fields) })),
+  });
+
   // One LATERAL subquery per parent reads just that parent's page through the index on
   // its foreign key (or the join table's key), so a page costs the rows it returns, not
   // every child of the parent, as ranking whole partitions with a window function would.
   // Columns come back in this order: the child's, each joined relation's, the parent id.
-  const sqlFor = (page: PageArgs, include: string[]) => {
+  const sqlFor = (page: PageArgs, plan: Plan) => {
     const direction = page.backward ? ' DESC' : '';
     const select = [
-      ...fields.map((f) => `c.${column(child, f)}`),
-      ...include.flatMap((name, i) => Object.keys(modelMeta[joins[name].model].columns).map((f) => `j${i}.${column(joins[name].model, f)}`)),
+      ...plan.own.map((f) => `c.${column(child, f)}`),
+      ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => `j${i}.${column(model, f)}`)),
       'p.parent',
     ];
     let pageOf: string;
@@ -155,37 +177,35 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       const seek = page.cursor ? ` AND ${childId} ${page.backward ? '<' : '>'} $3` : '';
       pageOf = `CROSS JOIN LATERAL (SELECT * FROM ${childTable} WHERE ${column(child, children.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT $2) c`;
     }
-    const joined = include.map((name, i) => {
-      const { via, model } = joins[name];
-      return ` LEFT JOIN ${quote(modelMeta[model].table)} j${i} ON j${i}.${column(model, 'id')} = c.${column(child, via)}`;
+    const joined = plan.joined.map(({ name, model }, i) => {
+      return ` LEFT JOIN ${quote(modelMeta[model].table)} j${i} ON j${i}.${column(model, 'id')} = c.${column(child, joins[name].via)}`;
     });
     return `SELECT ${select.join(', ')} FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}`;
   };
 
-  const builderFor = (include: string[]) => {
-    const key = `${child}|${include.map((name) => `${name}:${joins[name].model}`).join(',')}`;
+  const builderFor = (plan: Plan) => {
+    const key = `${child}:${plan.own.join(',')}|${plan.joined.map(({ name, model, columns }) => `${name}:${model}:${columns.join(',')}`).join('|')}`;
     let build = builders.get(key);
     if (!build) {
       let index = 0;
       const literal = (names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: row[${index++}]`).join(', ')} }`;
-      const own = literal(fields);
+      const own = literal(plan.own);
       // A relation is null when the left join found no row: its id column is null.
-      const related = include.map((name) => {
-        const columns = Object.keys(modelMeta[joins[name].model].columns);
+      const related = plan.joined.map(({ name, columns }) => {
         const id = index + columns.indexOf('id');
         return `${JSON.stringify(name)}: row[${id}] === null ? null : ${literal(columns)}`;
       });
       const body = `const child = ${own}; child.__parent = row[${index}]; child[JOINED] = { ${related.join(', ')} }; return child;`;
       build = new Function('JOINED', `return (row) => { ${body} };`)(JOINED) as (row: unknown[]) => Record<PropertyKey, unknown>;
-      builders.set(key, build);
+      if (builders.size < MAX_BUILDERS) builders.set(key, build);
     }
     return build;
   };
 
-  const toRows = (read: unknown[][], include: string[]) => {
-    const build = builderFor(include);
-    const rows = read.map(build);
-    for (const name of include) {
+  const toRows = (read: unknown[][], plan: Plan) => {
+    const rows = read.map(builderFor(plan));
+    for (const { name, model, columns } of plan.joined) {
+      if (columns.length < Object.keys(modelMeta[model].columns).length) continue;
       const loader = joins[name].byId();
       for (const row of rows) {
         const other = (row[JOINED] as Record<string, { id: number } | null>)[name];
@@ -202,13 +222,13 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       // Keys of one level share their page shape; group anyway so any mix is correct.
       await Promise.all(
         [...groupBy(keys, shapeOf).values()].map(async (group) => {
-          const { page } = group[0];
-          const include = (group[0].include ?? []).filter((name) => name in joins);
+          const { page, select } = group[0];
+          const plan = planFor(select);
           const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
           if (page.cursor) params.push(Number(page.cursor[0]));
-          const read = page.size === 0 ? [] : await db.tuples(sqlFor(page, include), params);
-          const rows = toRows(read, include) as unknown as Array<Row & { __parent: number }>;
-          const cache = byId?.();
+          const read = page.size === 0 ? [] : await db.tuples(sqlFor(page, plan), params);
+          const rows = toRows(read, plan) as unknown as Array<Row & { __parent: number }>;
+          const cache = plan.own.length === fields.length ? byId?.() : undefined;
           if (cache) for (const row of rows) cache.prime(row.id, row);
           const byParent = groupBy(rows, (row) => row.__parent);
           for (const key of group) {

@@ -3,7 +3,7 @@ import { Prisma, type Track } from '../../generated/prisma/client';
 import { badUserInput, forbidden } from '../../errors';
 import { joinedRow, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { selectedOnNodes } from '../../loaders/lookahead';
+import { selectionOnNodes } from '../../loaders/lookahead';
 import { LINE_JOINS } from '../../loaders';
 import { optionalId, rowId, sortOf } from '../args';
 
@@ -70,7 +70,7 @@ export const salesResolvers: Resolvers = {
   Invoice: {
     customer: async (invoice, _, { loaders }) => (await loaders.customerById.load(invoice.customerId))!,
     lines: (invoice, args, { loaders }, info) =>
-      loaders.linesByInvoiceId.load({ parentId: invoice.id, page: pageArgs(args, 1), include: selectedOnNodes(info, LINE_JOINS) }),
+      loaders.linesByInvoiceId.load({ parentId: invoice.id, page: pageArgs(args, 1), select: selectionOnNodes(info, LINE_JOINS) }),
     lineCount: (invoice, _, { loaders }) => loaders.lineCountByInvoiceId.load(invoice.id),
   },
   InvoiceLine: {
