@@ -16,8 +16,8 @@ const models = Object.fromEntries(
     const scalars = model.fields.filter((f) => f.kind === 'scalar');
     const columns = Object.fromEntries(scalars.map((f) => [f.name, f.dbName ?? f.name]));
     const id = model.primaryKey?.fields ?? scalars.filter((f) => f.isId).map((f) => f.name);
-    // Fields resolvers and access rules read whatever the client selected: the id and
-    // the foreign keys of relations.
+    // Beyond what the client selected, resolvers and access rules read only the id and
+    // the foreign keys of relations: a page always reads these.
     const keys = [...new Set([...id, ...model.fields.flatMap((f) => f.relationFromFields ?? [])])];
     return [model.name, { table: model.dbName ?? model.name, id, keys, columns }];
   }),

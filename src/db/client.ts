@@ -15,7 +15,8 @@ export interface Database {
 
 /**
  * Opens the shared pool and PrismaClient for a Prisma-style `DATABASE_URL`:
- * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout.
+ * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout,
+ * and `pgbouncer=true` stops our own statements from being prepared.
  */
 export function openDatabase(databaseUrl: string, options: { applicationName?: string } = {}): Database {
   const { connectionString, max, acquireTimeoutMs, prepareStatements } = parsePoolUrl(databaseUrl);

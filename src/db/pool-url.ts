@@ -10,8 +10,9 @@ export interface PoolUrl {
   acquireTimeoutMs: number;
   /**
    * Whether our own statements may be prepared once per connection. `pgbouncer=true`
-   * turns it off, as it does for Prisma: a transaction-mode PgBouncer hands each
-   * statement to any server connection, where a prepared statement may not exist.
+   * (Prisma's flag for the same thing) turns it off: a transaction-mode PgBouncer hands
+   * each statement to any server connection, where a prepared statement may not exist.
+   * Prisma itself runs over our pool and never prepares named statements.
    */
   prepareStatements: boolean;
 }

@@ -7,7 +7,7 @@ export interface DatabaseHandles {
   prisma: PrismaClient;
   pool: pg.Pool;
   /** Whether {@link RequestDb.tuples} may prepare its statements once per connection. */
-  prepareStatements?: boolean;
+  prepareStatements: boolean;
 }
 
 // Values of rows read by our own SQL, typed as Prisma types them, so a row is the same
@@ -28,10 +28,11 @@ const ROW_TYPES = {
   },
 } as pg.CustomTypesConfig;
 
-// Our statements come in a few shapes per loader and selection, so each gets a name and
-// is prepared once per pooled connection: later runs skip PostgreSQL's parse and plan.
-// Past the cap (clients choosing ever new selections), statements run unnamed, so
-// neither this map nor the server's per-connection statements grow without bound.
+// Each of our statements gets a name and is prepared once per pooled connection: later
+// runs skip PostgreSQL's parse and plan. Their text depends on the columns a client
+// selected, so clients can make many; past the cap, new ones run unnamed (parsed each
+// time, as before), so neither this map nor the server's per-connection statements grow
+// without bound. Names are never reused: pg refuses a name bound to other text.
 const statementNames = new Map<string, string>();
 const MAX_PREPARED = 500;
 const statementName = (sql: string) => {

@@ -76,8 +76,6 @@ export interface ChildPageKey {
   select?: NodeSelection;
 }
 
-const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${key.select?.shape ?? '*'}`;
-const childPageKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
 const JOINED = Symbol('joined');
 
@@ -93,10 +91,22 @@ export function joinedRow<T>(child: object, name: string): T | null | undefined 
 // Build a child (and the rows joined to it) from a row of column values, by the columns
 // read. Generated once per shape, as object literals of fixed shape: rows are the hot
 // path of a nested page, and V8 builds literals far faster than objects filled in a
-// loop. Names come from the generated model metadata, never from a request; the cap
-// bounds what clients choosing ever new selections can make us keep.
+// loop. Names come from the generated model metadata, never from a request. Clients
+// choose the columns, so the most recently used shapes are kept, up to a cap.
 const builders = new Map<string, (row: unknown[]) => Record<PropertyKey, unknown>>();
 const MAX_BUILDERS = 1000;
+
+function cachedBuilder(key: string, make: () => (row: unknown[]) => Record<PropertyKey, unknown>) {
+  let build = builders.get(key);
+  if (build) {
+    builders.delete(key);
+  } else {
+    build = make();
+    if (builders.size >= MAX_BUILDERS) builders.delete(builders.keys().next().value!);
+  }
+  builders.set(key, build);
+  return build;
+}
 
 /** A to-one relation of the child that can be read by a join and primed into its loader. */
 export interface Join {
@@ -131,7 +141,6 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   mode: LoaderMode = 'batched',
 ): DataLoader<ChildPageKey, Page<Row>, string> {
   const child = children.model;
-  const fields = Object.keys(modelMeta[child].columns);
   const childTable = quote(modelMeta[child].table);
   const childId = column(child, 'id');
 
@@ -148,11 +157,31 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   interface Plan {
     own: string[];
     joined: Array<{ name: string; model: ModelName; columns: string[] }>;
+    /** Whether every row is read whole, the joined ones too, and so may be primed. */
+    whole: boolean;
+    /** The columns read, as text: keys whose selections read the same share a statement. */
+    shape: string;
   }
-  const planFor = (select: NodeSelection | undefined): Plan => ({
-    own: columnsOf(child, select?.fields),
-    joined: (select?.joins ?? []).filter(([name]) => name in joins).map(([name, fields]) => ({ name, model: joins[name].model, columns: columnsOf(joins[name].model, fields) })),
-  });
+  const isWhole = (model: ModelName, columns: string[]) => columns.length === Object.keys(modelMeta[model].columns).length;
+  const plans = new WeakMap<NodeSelection, Plan>();
+  const planFor = (select: NodeSelection | undefined): Plan => {
+    let plan = select && plans.get(select);
+    if (plan) return plan;
+    const own = columnsOf(child, select?.fields);
+    const joined = (select?.joins ?? [])
+      .filter(([name]) => name in joins)
+      .map(([name, fields]) => ({ name, model: joins[name].model, columns: columnsOf(joins[name].model, fields) }));
+    plan = {
+      own,
+      joined,
+      whole: isWhole(child, own) && joined.every(({ model, columns }) => isWhole(model, columns)),
+      shape: `${own.join(',')}|${joined.map(({ name, columns }) => `${name}:${columns.join(',')}`).join('|')}`,
+    };
+    if (select) plans.set(select, plan);
+    return plan;
+  };
+  const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${planFor(key.select).shape}`;
+  const childPageKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
   // One LATERAL subquery per parent reads just that parent's page through the index on
   // its foreign key (or the join table's key), so a page costs the rows it returns, not
@@ -183,10 +212,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
     return `SELECT ${select.join(', ')} FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}`;
   };
 
-  const builderFor = (plan: Plan) => {
-    const key = `${child}:${plan.own.join(',')}|${plan.joined.map(({ name, model, columns }) => `${name}:${model}:${columns.join(',')}`).join('|')}`;
-    let build = builders.get(key);
-    if (!build) {
+  const builderFor = (plan: Plan) =>
+    cachedBuilder(`${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}`, () => {
       let index = 0;
       const literal = (names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: row[${index++}]`).join(', ')} }`;
       const own = literal(plan.own);
@@ -196,16 +223,13 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
         return `${JSON.stringify(name)}: row[${id}] === null ? null : ${literal(columns)}`;
       });
       const body = `const child = ${own}; child.__parent = row[${index}]; child[JOINED] = { ${related.join(', ')} }; return child;`;
-      build = new Function('JOINED', `return (row) => { ${body} };`)(JOINED) as (row: unknown[]) => Record<PropertyKey, unknown>;
-      if (builders.size < MAX_BUILDERS) builders.set(key, build);
-    }
-    return build;
-  };
+      return new Function('JOINED', `return (row) => { ${body} };`)(JOINED) as (row: unknown[]) => Record<PropertyKey, unknown>;
+    });
 
   const toRows = (read: unknown[][], plan: Plan) => {
     const rows = read.map(builderFor(plan));
     for (const { name, model, columns } of plan.joined) {
-      if (columns.length < Object.keys(modelMeta[model].columns).length) continue;
+      if (!isWhole(model, columns)) continue;
       const loader = joins[name].byId();
       for (const row of rows) {
         const other = (row[JOINED] as Record<string, { id: number } | null>)[name];
@@ -228,7 +252,7 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
           if (page.cursor) params.push(Number(page.cursor[0]));
           const read = page.size === 0 ? [] : await db.tuples(sqlFor(page, plan), params);
           const rows = toRows(read, plan) as unknown as Array<Row & { __parent: number }>;
-          const cache = plan.own.length === fields.length ? byId?.() : undefined;
+          const cache = plan.whole ? byId?.() : undefined;
           if (cache) for (const row of rows) cache.prime(row.id, row);
           const byParent = groupBy(rows, (row) => row.__parent);
           for (const key of group) {

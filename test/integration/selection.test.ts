@@ -1,6 +1,7 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { createLoaders } from '../../src/loaders';
+import { joinedRow } from '../../src/loaders/factories';
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 
@@ -76,6 +77,20 @@ describe('rows read in part', () => {
     expect(track).toHaveProperty('composer');
     expect(album).toMatchObject({ id: first.albumId, title: expect.any(String) });
     expect(db.stats.statements).toBe(statements + 2);
+  });
+
+  it('are not primed with a whole child either, when the relation joined to it was read in part', async () => {
+    const db = new RequestDb(database, 2);
+    const loaders = createLoaders(db);
+    const fields = ['id', 'name', 'albumId', 'mediaTypeId', 'genreId', 'composer', 'milliseconds', 'bytes', 'unitPrice'];
+    const select = { fields: [...fields, 'album'], joins: [['album', ['id']]] as const, shape: 'whole|album{id}' };
+    const [first] = (await loaders.tracksByAlbumId.load({ parentId: 1, page, select })).nodes;
+    const statements = db.stats.statements;
+
+    const track = await loaders.trackById.load(first.id);
+    expect(track).toMatchObject({ id: first.id, name: first.name });
+    expect(joinedRow(track!, 'album')).toBeUndefined();
+    expect(db.stats.statements).toBe(statements + 1);
   });
 
   it('while whole rows are: a later lookup costs no statement', async () => {

@@ -1,6 +1,6 @@
 -- Pages of children (a parent's tracks, invoices, lines…) are read in id order per
--- parent, so each foreign-key index also carries the child's key: a page becomes one
--- index range scan with a LIMIT, whatever plan PostgreSQL picks.
+-- parent, so each foreign-key index also carries the child's key: a page can be one
+-- index range scan with a LIMIT, with no sort, even under a generic plan.
 
 -- CreateIndex
 CREATE INDEX "album_artist_id_album_id_idx" ON "album"("artist_id", "album_id");
