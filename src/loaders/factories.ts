@@ -2,8 +2,9 @@ import DataLoader from 'dataloader';
 import type { PrismaClient } from '../generated/prisma/client';
 import { modelMeta, type ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
-import { pageShape, toPage, type Page, type PageArgs } from './page';
-import type { NodeSelection } from './lookahead';
+import type { GraphQLResolveInfo } from 'graphql';
+import { pageArgs, pageShape, toPage, type ConnectionArgs, type Page, type PageArgs } from './page';
+import { selectionOnNodes, type NodeSelection } from './lookahead';
 
 /*
  * Generic loader factories. Each relation's loader is declared from these in a line or
@@ -76,6 +77,10 @@ export interface ChildPageKey {
   select?: NodeSelection;
 }
 
+/** The key a connection field's resolver loads: its arguments checked, its selection looked ahead. */
+export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: readonly string[]): ChildPageKey {
+  return { parentId, page: pageArgs(args, 1), select: selectionOnNodes(info, joinable) };
+}
 
 const JOINED = Symbol('joined');
 

@@ -19,8 +19,6 @@ export interface NodeSelection {
    * field names selected on the related row.
    */
   joins: ReadonlyArray<readonly [relation: string, fields: readonly string[]]>;
-  /** The selection as text, for batch keys. */
-  shape: string;
 }
 
 /**
@@ -64,10 +62,5 @@ function walk(info: GraphQLResolveInfo, joinable: readonly string[]): NodeSelect
     }
   }
   const sorted = (names: Iterable<string>) => [...names].sort();
-  const joined = sorted(joins.keys()).map((name) => [name, sorted(joins.get(name)!)] as const);
-  return {
-    fields: sorted(fields),
-    joins: joined,
-    shape: `${sorted(fields).join(',')}|${joined.map(([name, f]) => `${name}{${f.join(',')}}`).join(',')}`,
-  };
+  return { fields: sorted(fields), joins: sorted(joins.keys()).map((name) => [name, sorted(joins.get(name)!)] as const) };
 }

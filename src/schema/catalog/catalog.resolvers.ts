@@ -1,7 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { joinedRow, listPage } from '../../loaders/factories';
+import { childPage, joinedRow, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { selectionOnNodes } from '../../loaders/lookahead';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 
@@ -37,13 +36,13 @@ export const catalogResolvers: Resolvers = {
     mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, { fields: ['id'] }, pageArgs(args, 1), loaders.mediaTypeById),
   },
   Artist: {
-    albums: (artist, args, { loaders }, info) => loaders.albumsByArtistId.load({ parentId: artist.id, page: pageArgs(args, 1), select: selectionOnNodes(info) }),
+    albums: (artist, args, { loaders }, info) => loaders.albumsByArtistId.load(childPage(artist.id, args, info)),
     albumCount: (artist, _, { loaders }) => loaders.albumCountByArtistId.load(artist.id),
   },
   Album: {
     artist: async (album, _, { loaders }) => (await loaders.artistById.load(album.artistId))!,
     tracks: (album, args, { loaders }, info) =>
-      loaders.tracksByAlbumId.load({ parentId: album.id, page: pageArgs(args, 1), select: selectionOnNodes(info, TRACK_JOINS) }),
+      loaders.tracksByAlbumId.load(childPage(album.id, args, info, TRACK_JOINS)),
     trackCount: (album, _, { loaders }) => loaders.trackCountByAlbumId.load(album.id),
     durationMs: async (album, _, { loaders }) => Number((await loaders.durationMsByAlbumId.load(album.id)) ?? 0),
   },
@@ -51,11 +50,11 @@ export const catalogResolvers: Resolvers = {
     album: (track, _, { loaders }) => joinedRow(track, 'album') ?? (track.albumId === null ? null : loaders.albumById.load(track.albumId)),
     genre: (track, _, { loaders }) => joinedRow(track, 'genre') ?? (track.genreId === null ? null : loaders.genreById.load(track.genreId)),
     mediaType: (track, _, { loaders }) => joinedRow(track, 'mediaType') ?? loaders.mediaTypeById.load(track.mediaTypeId).then((row) => row!),
-    playlists: (track, args, { loaders }, info) => loaders.playlistsByTrackId.load({ parentId: track.id, page: pageArgs(args, 1), select: selectionOnNodes(info) }),
+    playlists: (track, args, { loaders }, info) => loaders.playlistsByTrackId.load(childPage(track.id, args, info)),
   },
   Genre: {
     tracks: (genre, args, { loaders }, info) =>
-      loaders.tracksByGenreId.load({ parentId: genre.id, page: pageArgs(args, 1), select: selectionOnNodes(info, TRACK_JOINS) }),
+      loaders.tracksByGenreId.load(childPage(genre.id, args, info, TRACK_JOINS)),
     trackCount: (genre, _, { loaders }) => loaders.trackCountByGenreId.load(genre.id),
   },
 };

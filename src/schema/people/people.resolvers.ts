@@ -1,8 +1,7 @@
 import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
-import { listPage } from '../../loaders/factories';
+import { childPage, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { selectionOnNodes } from '../../loaders/lookahead';
 import { contains, rowId, sortOf } from '../args';
 
 export const peopleResolvers: Resolvers = {
@@ -39,15 +38,15 @@ export const peopleResolvers: Resolvers = {
   },
   Customer: {
     supportRep: (customer, _, { loaders }) => (customer.supportRepId === null ? null : loaders.employeeById.load(customer.supportRepId)),
-    invoices: (customer, args, { loaders }, info) => loaders.invoicesByCustomerId.load({ parentId: customer.id, page: pageArgs(args, 1), select: selectionOnNodes(info) }),
+    invoices: (customer, args, { loaders }, info) => loaders.invoicesByCustomerId.load(childPage(customer.id, args, info)),
     totalSpent: async (customer, _, { loaders }) => (await loaders.totalSpentByCustomerId.load(customer.id)) ?? '0.00',
   },
   Employee: {
     reportsTo: (employee, _, { loaders }) => (employee.reportsToId === null ? null : loaders.employeeById.load(employee.reportsToId)),
-    reports: (employee, args, { loaders }, info) => loaders.reportsByEmployeeId.load({ parentId: employee.id, page: pageArgs(args, 1), select: selectionOnNodes(info) }),
+    reports: (employee, args, { loaders }, info) => loaders.reportsByEmployeeId.load(childPage(employee.id, args, info)),
     customers: async (employee, args, { access, loaders }, info) => {
       if (!(await access.canSeeCustomersOf(employee.id))) throw forbidden(`You may not see the customers of employee ${employee.id}`);
-      return loaders.customersBySupportRepId.load({ parentId: employee.id, page: pageArgs(args, 1), select: selectionOnNodes(info) });
+      return loaders.customersBySupportRepId.load(childPage(employee.id, args, info));
     },
   },
 };

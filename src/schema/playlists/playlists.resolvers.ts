@@ -1,7 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { listPage } from '../../loaders/factories';
+import { childPage, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { selectionOnNodes } from '../../loaders/lookahead';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, rowId } from '../args';
 
@@ -13,7 +12,7 @@ export const playlistResolvers: Resolvers = {
   },
   Playlist: {
     tracks: (playlist, args, { loaders }, info) =>
-      loaders.tracksByPlaylistId.load({ parentId: playlist.id, page: pageArgs(args, 1), select: selectionOnNodes(info, TRACK_JOINS) }),
+      loaders.tracksByPlaylistId.load(childPage(playlist.id, args, info, TRACK_JOINS)),
     trackCount: (playlist, _, { loaders }) => loaders.trackCountByPlaylistId.load(playlist.id),
   },
 };

@@ -1,9 +1,8 @@
 import type { Resolvers, SalesGroupBy } from '../../generated/graphql';
 import { Prisma, type Track } from '../../generated/prisma/client';
 import { badUserInput, forbidden } from '../../errors';
-import { joinedRow, listPage } from '../../loaders/factories';
+import { childPage, joinedRow, listPage } from '../../loaders/factories';
 import { pageArgs } from '../../loaders/page';
-import { selectionOnNodes } from '../../loaders/lookahead';
 import { LINE_JOINS } from '../../loaders';
 import { optionalId, rowId, sortOf } from '../args';
 
@@ -70,7 +69,7 @@ export const salesResolvers: Resolvers = {
   Invoice: {
     customer: async (invoice, _, { loaders }) => (await loaders.customerById.load(invoice.customerId))!,
     lines: (invoice, args, { loaders }, info) =>
-      loaders.linesByInvoiceId.load({ parentId: invoice.id, page: pageArgs(args, 1), select: selectionOnNodes(info, LINE_JOINS) }),
+      loaders.linesByInvoiceId.load(childPage(invoice.id, args, info, LINE_JOINS)),
     lineCount: (invoice, _, { loaders }) => loaders.lineCountByInvoiceId.load(invoice.id),
   },
   InvoiceLine: {
