@@ -96,6 +96,17 @@ describe('bearer tokens', () => {
     expect(res.errors?.[0].message).toContain('expired');
   });
 
+  it('refuses a token once it expires, though it was accepted before', async () => {
+    // Verified tokens are remembered; the memory must not outlive the token.
+    const headers = await authAs({ role: 'customer', customerId: 1 }, '2s');
+    const before = await env.api.query(`{ me { role } }`, {}, headers);
+    expect(before.errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const after = await env.api.query(`{ me { role } }`, {}, headers);
+    expect(after.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(after.errors?.[0].message).toContain('expired');
+  });
+
   it('rejects a malformed Authorization header', async () => {
     const res = await env.api.query(`{ me { role } }`, {}, { authorization: 'Token abc' });
     expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
