@@ -1,7 +1,7 @@
 /**
- * Writes src/generated/model-meta.ts: each Prisma model's table, columns and key fields,
- * read from schema.prisma. The generic loaders build their batched SQL from it, so
- * table and column names are never copied by hand.
+ * Writes src/generated/model-meta.ts: each Prisma model's table, columns, their Prisma
+ * types and key fields, read from schema.prisma. The generic loaders build their batched
+ * SQL from it, so table and column names are never copied by hand.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +15,12 @@ const models = Object.fromEntries(
   dmmf.datamodel.models.map((model) => {
     const scalars = model.fields.filter((f) => f.kind === 'scalar');
     const columns = Object.fromEntries(scalars.map((f) => [f.name, f.dbName ?? f.name]));
+    const types = Object.fromEntries(scalars.map((f) => [f.name, f.type]));
     const id = model.primaryKey?.fields ?? scalars.filter((f) => f.isId).map((f) => f.name);
-    // Beyond what the client selected, resolvers and access rules read only the id and
-    // the foreign keys of relations: a page always reads these.
-    const keys = [...new Set([...id, ...model.fields.flatMap((f) => f.relationFromFields ?? [])])];
-    return [model.name, { table: model.dbName ?? model.name, id, keys, columns }];
+    // Beyond the fields a client selected, resolvers read only the id and, for a selected
+    // relation, the foreign key it is found by: a page reads those too.
+    const foreignKeys = Object.fromEntries(model.fields.filter((f) => f.relationFromFields?.length).map((f) => [f.name, f.relationFromFields!]));
+    return [model.name, { table: model.dbName ?? model.name, id, foreignKeys, columns, types }];
   }),
 );
 

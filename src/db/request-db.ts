@@ -10,24 +10,6 @@ export interface DatabaseHandles {
   prepareStatements: boolean;
 }
 
-// Values of rows read by our own SQL, typed as Prisma types them, so a row is the same
-// whichever way it was read: timestamps and dates are UTC (pg would read them as local
-// time), and decimals are exact strings written the way Prisma's Decimal writes them.
-const ROW_TYPES = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    switch (oid) {
-      case pg.types.builtins.TIMESTAMP:
-        return (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
-      case pg.types.builtins.DATE:
-        return (text: string) => new Date(`${text}T00:00:00Z`);
-      case pg.types.builtins.NUMERIC:
-        return (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
-      default:
-        return pg.types.getTypeParser(oid, format);
-    }
-  },
-} as pg.CustomTypesConfig;
-
 // Each of our statements gets a name and is prepared once per pooled connection: later
 // runs skip PostgreSQL's parse and plan. Their text depends on the columns a client
 // selected, so clients can make many; past the cap, new ones run unnamed (parsed each
@@ -66,15 +48,15 @@ export class RequestDb {
   }
 
   /**
-   * Runs one of our own SQL statements straight on the pool and returns its rows as
-   * arrays of column values, in select order. Loaders use it for the statements they
-   * build themselves: on wide pages, Prisma's raw-result mapping and per-row objects
-   * cost more CPU than the query.
+   * Runs one of our own SQL statements straight on the pool and returns its rows, which
+   * it sends as one JSON array of arrays of column values (see ../db/row-values.ts).
+   * Loaders use it for the statements they build themselves: on wide pages, Prisma's
+   * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
   async tuples(sql: string, params: unknown[]): Promise<unknown[][]> {
     const name = this.handles.prepareStatements ? statementName(sql) : undefined;
-    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, types: ROW_TYPES, rowMode: 'array' }));
-    return result.rows as unknown[][];
+    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array' }));
+    return (result.rows[0]?.[0] ?? []) as unknown[][];
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import type { RequestDb } from '../db/request-db';
 import type { GraphQLResolveInfo } from 'graphql';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type Page, type PageArgs } from './page';
 import { selectionOnNodes, type NodeSelection } from './lookahead';
+import { fromJson, jsonColumn } from '../db/row-values';
 
 /*
  * Generic loader factories. Each relation's loader is declared from these in a line or
@@ -27,6 +28,7 @@ type FieldOf<M extends ModelName> = string & keyof (typeof modelMeta)[M]['column
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const column = (model: ModelName, field: string) => quote((modelMeta[model].columns as Record<string, string>)[field]);
+const typeOf = (model: ModelName, field: string) => (modelMeta[model].types as Record<string, string>)[field];
 
 /**
  * How loaders reach the database. `batched` (the product) collects the keys of one tick
@@ -152,12 +154,16 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   // Per-parent mode reads each relation on its own, as a resolver without loaders would.
   const joins = mode === 'batched' ? (children.joins ?? {}) : {};
 
-  // Columns a page reads: the keys, and the fields the client selected. A row read in part
-  // is never primed into a by-id loader, whose other users may need the rest.
+  // Columns a page reads: the id, the fields the client selected, and the foreign keys of
+  // the relations it selected. A row read in part is never primed into a by-id loader,
+  // whose other users may need the rest.
   const columnsOf = (model: ModelName, selected: readonly string[] | undefined) => {
     const all = Object.keys(modelMeta[model].columns);
-    const keys: readonly string[] = modelMeta[model].keys;
-    return selected ? all.filter((f) => keys.includes(f) || selected.includes(f)) : all;
+    if (!selected) return all;
+    const id: readonly string[] = modelMeta[model].id;
+    const foreignKeys = modelMeta[model].foreignKeys as Record<string, readonly string[]>;
+    const needed = new Set([...id, ...selected, ...selected.flatMap((f) => foreignKeys[f] ?? [])]);
+    return all.filter((f) => needed.has(f));
   };
   interface Plan {
     own: string[];
@@ -191,14 +197,17 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   // One LATERAL subquery per parent reads just that parent's page through the index on
   // its foreign key (or the join table's key), so a page costs the rows it returns, not
   // every child of the parent, as ranking whole partitions with a window function would.
-  // Columns come back in this order: the child's, each joined relation's, the parent id.
+  // The rows come back as one JSON array, each row an array of its columns in this
+  // order: the child's, each joined relation's, the parent id.
   const sqlFor = (page: PageArgs, plan: Plan) => {
     const direction = page.backward ? ' DESC' : '';
     const select = [
-      ...plan.own.map((f) => `c.${column(child, f)}`),
-      ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => `j${i}.${column(model, f)}`)),
+      ...plan.own.map((f) => jsonColumn(`c.${column(child, f)}`, typeOf(child, f))),
+      ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => jsonColumn(`j${i}.${column(model, f)}`, typeOf(model, f)))),
       'p.parent',
     ];
+    // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
+    if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
     let pageOf: string;
     if ('through' in children) {
       const { model, parentField, childField } = children.through;
@@ -214,21 +223,29 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
     const joined = plan.joined.map(({ name, model }, i) => {
       return ` LEFT JOIN ${quote(modelMeta[model].table)} j${i} ON j${i}.${column(model, 'id')} = c.${column(child, joins[name].via)}`;
     });
-    return `SELECT ${select.join(', ')} FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}`;
+    return (
+      `SELECT coalesce(json_agg(json_build_array(${select.join(', ')}) ORDER BY p.parent, c.${childId}${direction}), '[]') ` +
+      `FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')}`
+    );
   };
 
   const builderFor = (plan: Plan) =>
     cachedBuilder(`${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}`, () => {
       let index = 0;
-      const literal = (names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: row[${index++}]`).join(', ')} }`;
-      const own = literal(plan.own);
+      const value = (model: ModelName, f: string) => {
+        const i = index++;
+        const type = typeOf(model, f);
+        return fromJson[type] ? `row[${i}] === null ? null : fromJson.${type}(row[${i}])` : `row[${i}]`;
+      };
+      const literal = (model: ModelName, names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: ${value(model, f)}`).join(', ')} }`;
+      const own = literal(child, plan.own);
       // A relation is null when the left join found no row: its id column is null.
-      const related = plan.joined.map(({ name, columns }) => {
+      const related = plan.joined.map(({ name, model, columns }) => {
         const id = index + columns.indexOf('id');
-        return `${JSON.stringify(name)}: row[${id}] === null ? null : ${literal(columns)}`;
+        return `${JSON.stringify(name)}: row[${id}] === null ? null : ${literal(model, columns)}`;
       });
       const body = `const child = ${own}; child.__parent = row[${index}]; child[JOINED] = { ${related.join(', ')} }; return child;`;
-      return new Function('JOINED', `return (row) => { ${body} };`)(JOINED) as (row: unknown[]) => Record<PropertyKey, unknown>;
+      return new Function('JOINED', 'fromJson', `return (row) => { ${body} };`)(JOINED, fromJson) as (row: unknown[]) => Record<PropertyKey, unknown>;
     });
 
   const toRows = (read: unknown[][], plan: Plan) => {

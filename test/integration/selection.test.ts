@@ -52,6 +52,24 @@ describe('pages read only what the client selected', () => {
     expectEachFieldAsWhenAllSelected(res.data.customers.nodes, invoiceFields);
     expectEachFieldAsWhenAllSelected(res.data.invoices.nodes, lineFields);
   });
+
+  it('relations found by a foreign key on the row (artist, support rep, manager) read alone as with all others', async () => {
+    const manager = await authAs({ role: 'employee', employeeId: 1 });
+    const albumFields = ['title', 'artist { id name }'];
+    const reportFields = ['firstName', 'hireDate', 'reportsTo { id lastName }'];
+    const customerFields = ['lastName', 'country', 'supportRep { id }'];
+    const res = await handle.api.query(
+      `{ artist(id: 1) { ${aliased('albums(first: 3)', albumFields)} }
+         employees(first: 3) { nodes { ${aliased('reports', reportFields)} } }
+         e3: employee(id: 3) { ${aliased('customers(first: 4)', customerFields)} } }`,
+      undefined,
+      manager,
+    );
+    expect(res.errors).toBeUndefined();
+    expectEachFieldAsWhenAllSelected([res.data.artist], albumFields);
+    expectEachFieldAsWhenAllSelected(res.data.employees.nodes, reportFields);
+    expectEachFieldAsWhenAllSelected([res.data.e3], customerFields);
+  });
 });
 
 describe('rows read in part', () => {
@@ -66,7 +84,7 @@ describe('rows read in part', () => {
   it('are not primed into by-id loaders: a later lookup reads the whole row', async () => {
     const db = new RequestDb(database, 2);
     const loaders = createLoaders(db);
-    const select = { fields: ['id'], joins: [['album', ['id']]] as const };
+    const select = { fields: ['album', 'id'], joins: [['album', ['id']]] as const };
     const [first] = (await loaders.tracksByAlbumId.load({ parentId: 1, page, select })).nodes;
     expect(first).not.toHaveProperty('composer');
     const statements = db.stats.statements;
