@@ -87,6 +87,8 @@ function operationPlugin(config: Config, logger: Logger, load: { inFlight: numbe
 export async function createServer(config: Config, db: Database, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
+  // An ETag hashes every answer, and GraphQL answers (POST) are never revalidated by one.
+  app.set('etag', false);
   const httpServer = createHttpServer(app);
   const load = { inFlight: 0 };
   const apollo = new ApolloServer<Context>({

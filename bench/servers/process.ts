@@ -1,6 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ChildMessage, ParentMessage, ServerKind, ServerStats } from './protocol';
+import pkg from '../../package.json';
+
+// Node runs every server with the flags `npm start` gives it, so what is measured is what ships.
+const NODE_FLAGS = pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 
 /** A benchmarked server running in a child process. */
 export interface ServerProcess {
@@ -25,7 +29,7 @@ export async function startServerProcess(kind: ServerKind, databaseUrl: string, 
   // Unique per process: a stopped server's backends may still show in pg_stat_activity.
   const applicationName = `bench-${kind}-${process.pid}-${++started}`;
   const child: ChildProcess = fork(join(__dirname, 'child.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...NODE_FLAGS, '--import', 'tsx'],
     env: { ...process.env, BENCH_SERVER: kind, BENCH_APPLICATION_NAME: applicationName, DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
