@@ -2,12 +2,13 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { InstrumentedPool } from './instrumented-pool';
 import { parsePoolUrl } from './pool-url';
+import { statementName } from './statements';
 
 /** The process's one database handle: a pool we own and the PrismaClient over it. */
 export interface Database {
   prisma: PrismaClient;
   pool: InstrumentedPool;
-  /** Whether our own SQL is prepared once per connection (off behind PgBouncer). */
+  /** Whether statements are prepared once per connection (off behind PgBouncer). */
   prepareStatements: boolean;
   /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
   close(): Promise<void>;
@@ -16,7 +17,7 @@ export interface Database {
 /**
  * Opens the shared pool and PrismaClient for a Prisma-style `DATABASE_URL`:
  * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout,
- * and `pgbouncer=true` stops our own statements from being prepared.
+ * and `pgbouncer=true` stops statements from being prepared.
  */
 export function openDatabase(databaseUrl: string, options: { applicationName?: string } = {}): Database {
   const { connectionString, max, acquireTimeoutMs, prepareStatements } = parsePoolUrl(databaseUrl);
@@ -31,7 +32,9 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   // An idle connection that the server drops (restart, idle timeout) emits here;
   // pg-pool discards it and the next checkout opens a new one.
   pool.on('error', () => undefined);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // pg runs a statement unnamed when the generator gives no name (past the cap).
+  const statementNameGenerator = prepareStatements ? ({ sql }: { sql: string }) => statementName(sql) as string : undefined;
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
   let closing: Promise<void> | undefined;
   return {
     prisma,

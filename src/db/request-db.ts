@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client';
 import { newOperationStats, operationScope, type OperationStats } from './stats';
+import { statementName } from './statements';
 
 /** The shared handles a request's database access goes through. */
 export interface DatabaseHandles {
@@ -9,19 +10,6 @@ export interface DatabaseHandles {
   /** Whether {@link RequestDb.tuples} may prepare its statements once per connection. */
   prepareStatements: boolean;
 }
-
-// Each of our statements gets a name and is prepared once per pooled connection: later
-// runs skip PostgreSQL's parse and plan. Their text depends on the columns a client
-// selected, so clients can make many; past the cap, new ones run unnamed (parsed each
-// time, as before), so neither this map nor the server's per-connection statements grow
-// without bound. Names are never reused: pg refuses a name bound to other text.
-const statementNames = new Map<string, string>();
-const MAX_PREPARED = 500;
-const statementName = (sql: string) => {
-  let name = statementNames.get(sql);
-  if (name === undefined && statementNames.size < MAX_PREPARED) statementNames.set(sql, (name = `media_store_${statementNames.size + 1}`));
-  return name;
-};
 
 /**
  * One request's door to the database. Every statement of the request goes through

@@ -1,0 +1,39 @@
+import { openDatabase, type Database } from '../../src/db/client';
+import { RequestDb } from '../../src/db/request-db';
+import { createLoaders } from '../../src/loaders';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+// Statements, ours and Prisma's, are prepared once per connection, unless the URL says
+// a transaction-mode PgBouncer sits between, where a connection is not the client's own.
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+async function preparedAfterReads(query: string): Promise<string[]> {
+  // One connection, so the statements listed are those the reads prepared on it.
+  const db: Database = openDatabase(`${database.url}?connection_limit=1${query}`);
+  try {
+    const request = new RequestDb(db, 1);
+    const loaders = createLoaders(request);
+    await request.run((prisma) => prisma.album.findMany({ where: { artistId: 1 } }));
+    await loaders.tracksByAlbumId.load({ parentId: 1, page: { size: 5, cursor: undefined, backward: false } });
+    const { rows } = await db.pool.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+    return rows.map((r) => r.statement);
+  } finally {
+    await db.close();
+  }
+}
+
+describe('prepared statements', () => {
+  it('prepares Prisma’s statements and our page statements once per connection', async () => {
+    const statements = await preparedAfterReads('');
+    expect(statements.some((s) => s.includes('"public"."album"'))).toBe(true);
+    expect(statements.some((s) => s.includes('json_agg') && s.includes('"track"'))).toBe(true);
+  });
+
+  it('prepares nothing with pgbouncer=true', async () => {
+    expect(await preparedAfterReads('&pgbouncer=true')).toEqual([]);
+  });
+});
