@@ -27,8 +27,10 @@ export class InvalidTokenError extends Error {}
 
 // Clients send the same token on every request, and checking its HMAC (WebCrypto, async)
 // cost more CPU than reading a page of rows. A token verified once is trusted until it
-// expires; the key holds the secret too, so a rotated secret verifies afresh.
-const verified = new LRUCache<string, Principal>({ max: 10_000 });
+// expires, by the wall clock as jose checks it (the cache's own TTL runs on a monotonic
+// clock, which stands still while a host sleeps); the key holds the secret too, so a
+// rotated secret verifies afresh.
+const verified = new LRUCache<string, { principal: Principal; expiresAt: number }>({ max: 10_000 });
 
 /**
  * Verifies signature, issuer, audience and expiry, and reads the principal.
@@ -37,7 +39,7 @@ const verified = new LRUCache<string, Principal>({ max: 10_000 });
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
   const cacheKey = `${secret}\0${token}`;
   const known = verified.get(cacheKey);
-  if (known) return known;
+  if (known && Date.now() < known.expiresAt) return known.principal;
   let subject: string | undefined;
   let expiresAt: number | undefined;
   try {
@@ -51,8 +53,9 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
   const match = /^(customer|employee):([1-9]\d{0,9})$/.exec(subject ?? '');
   if (!match) throw new InvalidTokenError(`The bearer token's subject must be customer:<id> or employee:<id>, but got: ${subject}`);
   const id = Number(match[2]);
-  const principal: Principal = match[1] === 'customer' ? { role: 'customer', customerId: id } : { role: 'employee', employeeId: id };
+  // Shared by every request that sends the token, so no one may change it.
+  const principal: Principal = Object.freeze(match[1] === 'customer' ? { role: 'customer', customerId: id } : { role: 'employee', employeeId: id });
   // Tokens without an expiry are valid forever, but are checked again each time rather than kept.
-  if (expiresAt !== undefined) verified.set(cacheKey, principal, { ttl: Math.max(1, expiresAt - Date.now()) });
+  if (expiresAt !== undefined) verified.set(cacheKey, { principal, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
   return principal;
 }

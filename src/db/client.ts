@@ -33,7 +33,7 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   // pg-pool discards it and the next checkout opens a new one.
   pool.on('error', () => undefined);
   // pg runs a statement unnamed when the generator gives no name (past the cap).
-  const statementNameGenerator = prepareStatements ? ({ sql }: { sql: string }) => statementName(sql) as string : undefined;
+  const statementNameGenerator = prepareStatements ? ({ sql, args }: { sql: string; args: unknown[] }) => statementName(sql, args.length) as string : undefined;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
   let closing: Promise<void> | undefined;
   return {

@@ -9,10 +9,10 @@ export interface PoolUrl {
   /** `pool_timeout` in milliseconds: longest wait for a free connection; 0 waits forever. */
   acquireTimeoutMs: number;
   /**
-   * Whether our own statements may be prepared once per connection. `pgbouncer=true`
-   * (Prisma's flag for the same thing) turns it off: a transaction-mode PgBouncer hands
-   * each statement to any server connection, where a prepared statement may not exist.
-   * Prisma itself runs over our pool and never prepares named statements.
+   * Whether statements, ours and Prisma's, may be prepared once per connection.
+   * `pgbouncer=true` (Prisma's flag for the same thing) turns it off: a transaction-mode
+   * PgBouncer hands each statement to any server connection, where a prepared statement
+   * may not exist.
    */
   prepareStatements: boolean;
 }

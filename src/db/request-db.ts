@@ -7,7 +7,7 @@ import { statementName } from './statements';
 export interface DatabaseHandles {
   prisma: PrismaClient;
   pool: pg.Pool;
-  /** Whether {@link RequestDb.tuples} may prepare its statements once per connection. */
+  /** Whether statements (ours in {@link RequestDb.tuples}, and Prisma's) are prepared once per connection. */
   prepareStatements: boolean;
 }
 
@@ -42,7 +42,7 @@ export class RequestDb {
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
   async tuples(sql: string, params: unknown[]): Promise<unknown[][]> {
-    const name = this.handles.prepareStatements ? statementName(sql) : undefined;
+    const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
     const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array' }));
     return (result.rows[0]?.[0] ?? []) as unknown[][];
   }
