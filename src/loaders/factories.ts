@@ -72,9 +72,9 @@ export interface ChildPageKey {
   parentId: number;
   page: PageArgs;
   /**
-   * What the client selected on the children: the page reads those columns (and the
-   * keys resolvers rely on) and the selected to-one relations it can join. Without
-   * it, the page reads every column and joins nothing.
+   * What the client selected on the children: the page reads those columns (with the
+   * id and the foreign keys of selected relations) and the selected to-one relations it
+   * can join. Without it, the page reads every column and joins nothing.
    */
   select?: NodeSelection;
 }
@@ -172,6 +172,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
     whole: boolean;
     /** The columns read, as text: keys whose selections read the same share a statement. */
     shape: string;
+    /** The statement, built once per direction and cursor use (see `sqlFor`). */
+    sql: Map<string, string>;
   }
   const isWhole = (model: ModelName, columns: string[]) => columns.length === Object.keys(modelMeta[model].columns).length;
   const plans = new WeakMap<NodeSelection, Plan>();
@@ -187,6 +189,7 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       joined,
       whole: isWhole(child, own) && joined.every(({ model, columns }) => isWhole(model, columns)),
       shape: `${own.join(',')}|${joined.map(({ name, columns }) => `${name}:${columns.join(',')}`).join('|')}`,
+      sql: new Map(),
     };
     if (select) plans.set(select, plan);
     return plan;
@@ -200,6 +203,12 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   // The rows come back as one JSON array, each row an array of its columns in this
   // order: the child's, each joined relation's, the parent id.
   const sqlFor = (page: PageArgs, plan: Plan) => {
+    const variant = `${page.backward}:${Boolean(page.cursor)}`;
+    let sql = plan.sql.get(variant);
+    if (sql === undefined) plan.sql.set(variant, (sql = buildSql(page, plan)));
+    return sql;
+  };
+  const buildSql = (page: PageArgs, plan: Plan) => {
     const direction = page.backward ? ' DESC' : '';
     const select = [
       ...plan.own.map((f) => jsonColumn(`c.${column(child, f)}`, typeOf(child, f))),
