@@ -7,13 +7,13 @@ import { statementName } from './statements';
 export interface DatabaseHandles {
   prisma: PrismaClient;
   pool: pg.Pool;
-  /** Whether statements (ours in {@link RequestDb.tuples}, and Prisma's) are prepared once per connection. */
+  /** Whether statements (ours in {@link RequestDb.columns}, and Prisma's) are prepared once per connection. */
   prepareStatements: boolean;
 }
 
 /**
  * One request's door to the database. Every statement of the request goes through
- * {@link RequestDb.run} or {@link RequestDb.tuples}, which charge it to the request's stats
+ * {@link RequestDb.run} or {@link RequestDb.columns}, which charge it to the request's stats
  * and cap how many of the request's statements run at once, so one wide query cannot
  * take the whole pool.
  */
@@ -36,12 +36,12 @@ export class RequestDb {
   }
 
   /**
-   * Runs one of our own SQL statements straight on the pool and returns its rows, which
-   * it sends as one JSON array of arrays of column values (see ../db/row-values.ts).
+   * Runs one of our own SQL statements straight on the pool and returns what it sends: one
+   * JSON array of columns, each the array of that column's values (see ../db/row-values.ts).
    * Loaders use it for the statements they build themselves: on wide pages, Prisma's
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
-  async tuples(sql: string, params: unknown[]): Promise<unknown[][]> {
+  async columns(sql: string, params: unknown[]): Promise<unknown[][]> {
     const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
     const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array' }));
     return (result.rows[0]?.[0] ?? []) as unknown[][];

@@ -1,9 +1,9 @@
 /*
  * Values of rows read by our own SQL, typed as Prisma types them, so a row is the same
- * whichever way it was read. Our statements return their rows as one JSON document:
- * pg decodes a string per column in JavaScript, on the thread that serves every request,
- * while JSON.parse reads the whole page natively. Each column is written as JSON can
- * carry it without loss, and read back here.
+ * whichever way it was read. Our statements return a page as one JSON document, an
+ * array of its columns: pg decodes a string per column and row in JavaScript, on the
+ * thread that serves every request, while JSON.parse reads the whole page natively. Each
+ * column is written as JSON can carry it without loss, and read back here.
  */
 
 /** The SQL expression writing `expression`, a column of Prisma type `type`, into JSON. */

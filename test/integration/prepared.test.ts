@@ -34,7 +34,7 @@ describe('prepared statements', () => {
   it('prepares Prisma’s statements and our page statements once per connection', async () => {
     const statements = await preparedAfterReads('');
     expect(statements.some((s) => s.includes('"public"."album"'))).toBe(true);
-    expect(statements.some((s) => s.includes('json_agg') && s.includes('"track"'))).toBe(true);
+    expect(statements.some((s) => s.includes('array_agg') && s.includes('"track"'))).toBe(true);
   });
 
   it('prepares each text once, and leaves texts with many parameters unnamed', async () => {
