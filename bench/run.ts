@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick]`: seeds the benchmark database, runs the product and the
- * patterns it is measured against one after another on loopback, drives each with
+ * patterns it is measured against side by side on loopback, drives each with
  * autocannon, and writes bench/results/<date>.{json,md,svg}. A full run also refreshes
  * the README's results. Exits 1 when the product's statement counts or errors regress
  * against bench/baseline.json; timings are reported, never asserted.
@@ -95,6 +95,11 @@ async function drained(server: ServerProcess): Promise<boolean> {
   return false;
 }
 
+async function settled(server: ServerProcess, sampler: ConnectionSampler): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < deadline && (await sampler.count(server.applicationName)) > COMPARED_CONNECTION_LIMIT) await sleep(100);
+}
+
 interface Measured {
   load: LoadResult;
   peaks: Peaks;
@@ -158,9 +163,15 @@ async function main(): Promise<void> {
   const sweep: SweepCell[] = [];
   const reference = new Map<string, unknown>();
 
+  // Every server runs from the start, and each cell measures them one right after another,
+  // in an order that rotates from cell to cell. A shared machine's speed drifts over a
+  // run; measured in blocks, one server per stretch of minutes, the drift landed on
+  // whichever server's turn it was and skewed the ratios the claims are made of.
+  const servers = new Map<ServerKind, ServerProcess>();
   for (const kind of plan.servers) {
-    let server = await start(kind, comparedUrl, secret);
-    console.log(`\n${kind}: listening at ${server.url}`);
+    const server = await start(kind, comparedUrl, secret);
+    servers.set(kind, server);
+    console.log(`${kind}: listening at ${server.url}`);
     for (const scenario of scenarios) {
       const sample = scenario.requests.slice(0, PROBE_REQUESTS);
       const before = await server.stats();
@@ -175,12 +186,22 @@ async function main(): Promise<void> {
         matchesPooled: kind === 'pooled' || expected === undefined ? null : isDeepStrictEqual(answers, expected),
       });
     }
-    for (const scenario of scenarios) {
-      for (const concurrency of concurrencyOf(kind)) {
+  }
+  console.log('');
+  const concurrencies = [...new Set(plan.servers.flatMap(concurrencyOf))].sort((a, b) => a - b);
+  let turn = 0;
+  for (const scenario of scenarios) {
+    for (const concurrency of concurrencies) {
+      const kinds = plan.servers.filter((kind) => concurrencyOf(kind).includes(concurrency));
+      const order = kinds.map((_, i) => kinds[(i + turn) % kinds.length]);
+      turn++;
+      for (const kind of order) {
+        let server = servers.get(kind)!;
         if (!(await drained(server))) {
           console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
           await stop(server);
           server = await start(kind, comparedUrl, secret);
+          servers.set(kind, server);
         }
         const m = await measure(server, sampler, scenario, concurrency);
         cells.push({
@@ -193,10 +214,13 @@ async function main(): Promise<void> {
           peakRssMiB: m.peaks.rss / 2 ** 20,
         });
         progress(++done, total, loadStarted, `${kind} · ${scenario.name} · c=${concurrency}`, m);
+        // The client-per-request pattern closes its connections after answering; wait for
+        // that, so the next server never finds PostgreSQL's connection slots still taken.
+        await settled(server, sampler);
       }
     }
-    await stop(server);
   }
+  for (const server of servers.values()) await stop(server);
 
   if (plan.servers.includes('pooled')) {
     console.log(`\nPool-size sweep of the product at c=${TARGET_CONCURRENCY}`);
