@@ -196,13 +196,7 @@ async function main(): Promise<void> {
       const order = kinds.map((_, i) => kinds[(i + turn) % kinds.length]);
       turn++;
       for (const kind of order) {
-        let server = servers.get(kind)!;
-        if (!(await drained(server))) {
-          console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
-          await stop(server);
-          server = await start(kind, comparedUrl, secret);
-          servers.set(kind, server);
-        }
+        const server = servers.get(kind)!;
         const m = await measure(server, sampler, scenario, concurrency);
         cells.push({
           server: kind,
@@ -214,8 +208,14 @@ async function main(): Promise<void> {
           peakRssMiB: m.peaks.rss / 2 ** 20,
         });
         progress(++done, total, loadStarted, `${kind} · ${scenario.name} · c=${concurrency}`, m);
-        // The client-per-request pattern closes its connections after answering; wait for
-        // that, so the next server never finds PostgreSQL's connection slots still taken.
+        // The next server's cell starts only once this one is quiet: operations go on after
+        // the load generator hangs up (the naive server's for seconds), and the
+        // client-per-request pattern closes its connections after answering.
+        if (!(await drained(server))) {
+          console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
+          await stop(server);
+          servers.set(kind, await start(kind, comparedUrl, secret));
+        }
         await settled(server, sampler);
       }
     }
