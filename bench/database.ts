@@ -8,7 +8,7 @@ import { generateSeedData } from '../prisma/seed-data';
 export interface BenchDatabase {
   /** Plain PostgreSQL URL, without pool parameters. */
   url: string;
-  /** The server's version string, for the report. */
+  /** The server's version and how the benchmark's connections authenticate, for the report. */
   version: string;
   sizes: { albums: number; customers: number; tracks: number; invoices: number };
   stop(): Promise<void>;
@@ -39,9 +39,14 @@ export async function prepareBenchDatabase(scale: number, log: (message: string)
         await client.query('CHECKPOINT');
       }
       const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+      // What a new connection costs depends on how it authenticates (system_user: PostgreSQL ≥ 16).
+      const auth = await client.query<{ a: string }>("SELECT coalesce(split_part(system_user, ':', 1), 'trust') AS a").then(
+        (r) => `${r.rows[0].a} authentication`,
+        () => 'authentication not known',
+      );
       return {
         url,
-        version,
+        version: `${version}, ${auth}`,
         sizes: { albums: await count('album'), customers: await count('customer'), tracks: await count('track'), invoices: await count('invoice') },
         stop: async () => embedded?.stop(),
       };

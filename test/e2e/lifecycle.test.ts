@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
 import { killApiProcesses, post, startApiProcess } from '../helpers/process';
 
@@ -86,5 +87,45 @@ describe('embedded PostgreSQL', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('lets in only connections with its password, and gives one to a cluster that trusted every local connection', async () => {
+    const withoutPassword = (url: string) => {
+      const u = new URL(url);
+      u.password = '';
+      return u.toString();
+    };
+    const canConnect = async (url: string) => {
+      const client = new pg.Client({ connectionString: url, password: () => '' } as pg.ClientConfig);
+      try {
+        await client.connect();
+        return true;
+      } catch (err) {
+        // Refused for want of the password, not for any other reason.
+        if (!/password|SASL/i.test((err as Error).message)) throw err;
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    const passwordFile = join(dataDir, 'postgres.password');
+
+    let server = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    expect(await canConnect(server.url)).toBe(true);
+    expect(await canConnect(withoutPassword(server.url))).toBe(false);
+    expect(statSync(passwordFile).mode & 0o077).toBe(0);
+    await server.stop();
+
+    // A cluster made before passwords were required: trust on loopback, no password file.
+    writeFileSync(join(dataDir, 'postgres', 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
+    rmSync(passwordFile);
+    server = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    try {
+      expect(existsSync(passwordFile)).toBe(true);
+      expect(await canConnect(server.url)).toBe(true);
+      expect(await canConnect(withoutPassword(server.url))).toBe(false);
+    } finally {
+      await server.stop();
+    }
   });
 });
