@@ -1,5 +1,5 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, statSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fchownSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, chownSync, statSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
@@ -48,6 +48,18 @@ function run(file: string, args: string[], options: ExecFileOptions): Promise<st
       else resolvePromise(String(stdout));
     });
   });
+}
+
+// Made afresh, never through a link planted in its place, and readable by its owner only.
+function writePrivateFile(path: string, text: string, owner: RunAs = {}): void {
+  rmSync(path, { force: true });
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    if (owner.uid !== undefined) fchownSync(fd, owner.uid, owner.gid!);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // PostgreSQL refuses to run as root, so as root the cluster belongs to an unprivileged
@@ -115,15 +127,19 @@ async function ensureDatabase(port: number, password: string | undefined, databa
 }
 
 // A cluster made by an earlier version trusted every loopback connection: give it a
-// password and switch it to SCRAM, as a new cluster is made.
+// password and switch it to SCRAM, as a new cluster is made. The password is on disk
+// before the server asks for it, so an interrupted upgrade is finished by the next start.
 async function requirePasswords(port: number, pgdata: string, passwordFile: string, as: RunAs): Promise<void> {
-  const password = randomBytes(24).toString('base64url');
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
+  const pending = `${passwordFile}.new`;
+  const password = existsSync(pending) ? readFileSync(pending, 'utf8').trim() : randomBytes(24).toString('base64url');
+  writePrivateFile(pending, password);
+  // Trust ignores the password; a server already switched checks it.
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
   await client.connect();
   try {
-    await client.query("SET password_encryption = 'scram-sha-256'");
+    // The statement holds the password: keep it out of the server log.
+    await client.query("SET log_statement = 'none'; SET log_min_duration_statement = -1; SET password_encryption = 'scram-sha-256'");
     await client.query(`ALTER ROLE ${SUPERUSER} PASSWORD ${client.escapeLiteral(password)}`);
-    writeFileSync(passwordFile, password, { mode: 0o600 });
     const hba = join(pgdata, 'pg_hba.conf');
     writeFileSync(hba, 'local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n');
     if (as.uid !== undefined) chownSync(hba, as.uid, as.gid!);
@@ -131,6 +147,7 @@ async function requirePasswords(port: number, pgdata: string, passwordFile: stri
   } finally {
     await client.end();
   }
+  renameSync(pending, passwordFile);
 }
 
 /**
@@ -155,21 +172,23 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     mkdirSync(pgdata, { mode: 0o700 });
     if (as.uid !== undefined) chownSync(pgdata, as.uid, as.gid!);
     // Passwords checked by SCRAM, as a production server does: the loopback port is open to
-    // every local user, and the password stays in a file only this user can read.
+    // every local user, and the password stays in a file only this user can read. initdb
+    // runs as the server's user, so it reads a copy of its own.
     const password = randomBytes(24).toString('base64url');
+    writePrivateFile(passwordFile, password);
     const initPasswordFile = join(dirname(pgdata), 'initdb.password');
-    writeFileSync(initPasswordFile, password, { mode: 0o600 });
-    if (as.uid !== undefined) chownSync(initPasswordFile, as.uid, as.gid!);
+    writePrivateFile(initPasswordFile, password, as);
     try {
       await run(join(bin, 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], spawnOptions);
     } finally {
       rmSync(initPasswordFile, { force: true });
     }
-    writeFileSync(passwordFile, password, { mode: 0o600 });
   }
 
+  const stopServer = () => run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions).then(() => rmSync(ownerFile, { force: true }));
   let port = runningPort(pgdata);
   let owned = true;
+  let started = false;
   if (port !== undefined) {
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
     // Another live process of ours uses it: share it and leave stopping to that process.
@@ -181,26 +200,32 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
     try {
       await run(join(bin, 'pg_ctl'), ['start', '-D', pgdata, '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', settings], spawnOptions);
+      started = true;
     } catch (err) {
       const logTail = existsSync(join(pgdata, 'server.log')) ? readFileSync(join(pgdata, 'server.log'), 'utf8').slice(-2000) : '';
       throw new Error(`${(err as Error).message}\n${logTail}`);
     }
   }
   if (owned) writeFileSync(ownerFile, String(process.pid));
-  if (owned && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
-  // Absent only for an old trusting cluster that another live process started.
-  const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : undefined;
-  await ensureDatabase(port, password, options.database);
+  let password: string | undefined;
+  try {
+    if (owned && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
+    // Absent only for an old trusting cluster that another live process started.
+    password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
+    await ensureDatabase(port, password, options.database);
+  } catch (err) {
+    if (started) await stopServer().catch(() => undefined);
+    if (!existsSync(passwordFile) && /password|SASL/.test((err as Error).message)) {
+      throw new Error(`The embedded PostgreSQL in ${pgdata} asks for a password, but ${passwordFile} is missing: put it back, or delete ${dirname(pgdata)} to start a new cluster`);
+    }
+    throw err;
+  }
 
   let stopping: Promise<void> | undefined;
   return {
     port,
     url: `postgresql://${SUPERUSER}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${options.database}`,
     stop: () =>
-      (stopping ??= owned
-        ? run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions)
-            .then(() => rmSync(ownerFile, { force: true }))
-            .then(() => log('Embedded PostgreSQL stopped'))
-        : Promise.resolve()),
+      (stopping ??= owned ? stopServer().then(() => log('Embedded PostgreSQL stopped')) : Promise.resolve()),
   };
 }

@@ -90,20 +90,19 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('lets in only connections with its password, and gives one to a cluster that trusted every local connection', async () => {
-    const withoutPassword = (url: string) => {
+    const withPassword = (url: string, password: string) => {
       const u = new URL(url);
-      u.password = '';
+      u.password = password;
       return u.toString();
     };
-    const canConnect = async (url: string) => {
-      const client = new pg.Client({ connectionString: url, password: () => '' } as pg.ClientConfig);
+    // How the server authenticated the connection, or the SQLSTATE it refused it with.
+    const authentication = async (url: string) => {
+      const client = new pg.Client({ connectionString: url });
       try {
         await client.connect();
-        return true;
+        return (await client.query<{ s: string | null }>('SELECT system_user AS s')).rows[0].s;
       } catch (err) {
-        // Refused for want of the password, not for any other reason.
-        if (!/password|SASL/i.test((err as Error).message)) throw err;
-        return false;
+        return (err as { code?: string }).code;
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -111,8 +110,8 @@ describe('embedded PostgreSQL', () => {
     const passwordFile = join(dataDir, 'postgres.password');
 
     let server = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
-    expect(await canConnect(server.url)).toBe(true);
-    expect(await canConnect(withoutPassword(server.url))).toBe(false);
+    expect(await authentication(server.url)).toBe('scram-sha-256:postgres');
+    expect(await authentication(withPassword(server.url, 'wrong'))).toBe('28P01');
     expect(statSync(passwordFile).mode & 0o077).toBe(0);
     await server.stop();
 
@@ -121,9 +120,9 @@ describe('embedded PostgreSQL', () => {
     rmSync(passwordFile);
     server = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
     try {
-      expect(existsSync(passwordFile)).toBe(true);
-      expect(await canConnect(server.url)).toBe(true);
-      expect(await canConnect(withoutPassword(server.url))).toBe(false);
+      expect(await authentication(server.url)).toBe('scram-sha-256:postgres');
+      expect(await authentication(withPassword(server.url, 'wrong'))).toBe('28P01');
+      expect(statSync(passwordFile).mode & 0o077).toBe(0);
     } finally {
       await server.stop();
     }
