@@ -50,6 +50,8 @@ function run(file: string, args: string[], options: ExecFileOptions): Promise<st
   });
 }
 
+const newPassword = () => randomBytes(24).toString('base64url');
+
 // Made afresh, never through a link planted in its place, and readable by its owner only.
 function writePrivateFile(path: string, text: string, owner: RunAs = {}): void {
   rmSync(path, { force: true });
@@ -131,8 +133,9 @@ async function ensureDatabase(port: number, password: string | undefined, databa
 // before the server asks for it, so an interrupted upgrade is finished by the next start.
 async function requirePasswords(port: number, pgdata: string, passwordFile: string, as: RunAs): Promise<void> {
   const pending = `${passwordFile}.new`;
-  const password = existsSync(pending) ? readFileSync(pending, 'utf8').trim() : randomBytes(24).toString('base64url');
-  writePrivateFile(pending, password);
+  let password: string;
+  if (existsSync(pending)) password = readFileSync(pending, 'utf8').trim();
+  else writePrivateFile(pending, (password = newPassword()));
   // Trust ignores the password; a server already switched checks it.
   const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
   await client.connect();
@@ -174,7 +177,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // Passwords checked by SCRAM, as a production server does: the loopback port is open to
     // every local user, and the password stays in a file only this user can read. initdb
     // runs as the server's user, so it reads a copy of its own.
-    const password = randomBytes(24).toString('base64url');
+    const password = newPassword();
     writePrivateFile(passwordFile, password);
     const initPasswordFile = join(dirname(pgdata), 'initdb.password');
     writePrivateFile(initPasswordFile, password, as);
@@ -225,7 +228,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     port,
     url: `postgresql://${SUPERUSER}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${options.database}`,
-    stop: () =>
-      (stopping ??= owned ? stopServer().then(() => log('Embedded PostgreSQL stopped')) : Promise.resolve()),
+    stop: () => (stopping ??= owned ? stopServer().then(() => log('Embedded PostgreSQL stopped')) : Promise.resolve()),
   };
 }
