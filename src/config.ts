@@ -16,6 +16,32 @@ export interface Config {
   maxStatementsPerRequest: number;
   /** HMAC secret that signs and verifies bearer tokens (HS256). */
   jwtSecret: string;
+  /** Longest lifetime (exp − iat) a bearer token may have, in seconds. */
+  tokenMaxLifetimeSeconds: number;
+  /** Longest a statement runs before PostgreSQL cancels it, in ms; 0 turns it off. */
+  statementTimeoutMs: number;
+  /** Longest a request runs before its statements are cancelled, in ms; 0 turns it off. */
+  requestTimeoutMs: number;
+  /** What an operation may ask for, checked before it runs; 0 turns a limit off. */
+  limits: Limits;
+}
+
+/** Limits on an operation's document, checked before any SQL (see graphql/limits.ts). */
+export interface Limits {
+  /** Bytes of the document text. */
+  maxDocumentBytes: number;
+  /** Lexical tokens of the document (graphql-js `maxTokens`). */
+  maxTokens: number;
+  /** Field nesting, through fragments. */
+  maxDepth: number;
+  /** Aliases, fragments expanded. */
+  maxAliases: number;
+  /** Directives, fragments expanded. */
+  maxDirectives: number;
+  /** Field selections, fragments expanded. */
+  maxFields: number;
+  /** Rows the operation's pages may read, estimated from their sizes. */
+  maxCost: number;
 }
 
 /** Signs development tokens when JWT_SECRET is unset; refused in production. */
@@ -57,6 +83,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     maxStatementsPerRequest: int('MAX_STATEMENTS_PER_REQUEST', 2, 1, 1000),
     jwtSecret: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
+    tokenMaxLifetimeSeconds: int('TOKEN_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
+    statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 5_000, 0, 3_600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    limits: Object.freeze({
+      maxDocumentBytes: int('MAX_DOCUMENT_BYTES', 32_768, 0, 1_048_576),
+      maxTokens: int('MAX_TOKENS', 3_000, 0, 1_000_000),
+      maxDepth: int('MAX_DEPTH', 12, 0, 1_000),
+      maxAliases: int('MAX_ALIASES', 50, 0, 100_000),
+      maxDirectives: int('MAX_DIRECTIVES', 50, 0, 100_000),
+      maxFields: int('MAX_FIELDS', 1_500, 0, 1_000_000),
+      maxCost: int('MAX_COST', 25_000, 0, 1_000_000_000),
+    }),
   };
   if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters long');

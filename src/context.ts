@@ -15,6 +15,8 @@ export interface Context {
   /** The request's database access: statement cap and telemetry. */
   db: RequestDb;
   loaders: Loaders;
+  /** The operation's estimated cost in rows, once the limits plugin measured it. */
+  cost?: number;
 }
 
 export interface ContextOptions {
@@ -29,13 +31,15 @@ export interface RequestInfo {
   requestId?: string;
   /** The Authorization header, if any. */
   authorization?: string;
+  /** Aborted when the request's deadline passes or its client hangs up: its statements are cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Returns the per-request context factory over the process's shared client and pool. */
 export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const viewer = await viewerOf(request.authorization, options.jwtSecret);
-    const db = new RequestDb(database, options.maxStatementsPerRequest);
+    const db = new RequestDb(database, options.maxStatementsPerRequest, request.signal);
     return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode) };
   };
 }

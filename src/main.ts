@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   try {
     const seeded = await seed(prepared.url);
     if (seeded.seeded) logger.info({ counts: seeded.counts }, 'Seeded demo data');
-    db = openDatabase(prepared.url);
+    db = openDatabase(prepared.url, { statementTimeoutMs: config.statementTimeoutMs });
     server = await createServer(config, db, logger);
   } catch (err) {
     logger.fatal({ err }, 'Startup failed');

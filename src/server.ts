@@ -11,10 +11,12 @@ import type { Config } from './config';
 import type { Database } from './db/client';
 import { contextFactory, type Context } from './context';
 import type { LoaderMode } from './loaders/factories';
-import { ErrorCode, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
+import { RETRYABLE_CODES, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
 import type { Logger } from './logger';
 import { buildSchema } from './schema';
 import { compiledExecutor } from './graphql/compiled-executor';
+import { KnownOperationTypeRule, limitsPlugin } from './graphql/limits';
+import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */
 export const DEBUG_HEADER = 'x-debug-telemetry';
@@ -47,8 +49,9 @@ export interface RunningServer {
 }
 
 // Reports the request's database use: always to the debug log, and to the client in
-// `extensions.telemetry` when it asks outside production. Also turns DATABASE_BUSY into
-// HTTP 503 with Retry-After, so proxies and clients back off.
+// `extensions.telemetry` when it asks outside production. Also turns retryable errors
+// (DATABASE_BUSY, DATABASE_UNAVAILABLE, QUERY_TIMEOUT) into HTTP 503 with Retry-After, so
+// proxies and clients back off.
 function operationPlugin(config: Config, logger: Logger, load: { inFlight: number }): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
@@ -63,16 +66,16 @@ function operationPlugin(config: Config, logger: Logger, load: { inFlight: numbe
         },
         async willSendResponse({ response, contextValue: ctx, operationName }) {
           load.inFlight--;
-          const { stats } = ctx.db;
-          logger.debug({ requestId: ctx.requestId, operationName, ...stats }, 'operation');
+          const telemetry = { ...ctx.db.stats, cost: ctx.cost };
+          logger.debug({ requestId: ctx.requestId, operationName, ...telemetry }, 'operation');
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
-          if (errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_BUSY)) {
+          if (errors?.some((e) => RETRYABLE_CODES.has(e.extensions?.code as string))) {
             response.http.status = 503;
             response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
           }
           if (!config.production && request.http?.headers.get(DEBUG_HEADER)) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry: stats };
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry };
           }
         },
       };
@@ -94,6 +97,9 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const apollo = new ApolloServer<Context>({
     ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
+    // Backstop for the document limits checked before Apollo (http/guards.ts).
+    parseOptions: config.limits.maxTokens ? { maxTokens: config.limits.maxTokens } : {},
+    validationRules: [KnownOperationTypeRule],
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => toClientError(formatted, error, config.production),
     plugins: [
@@ -101,6 +107,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      limitsPlugin(config.limits),
       operationPlugin(config, logger, load),
     ],
   });
@@ -113,18 +120,21 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   });
   const createContext =
     options.createContext ??
-    (({ req }: { req: express.Request }) => sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') }));
+    (({ req, res }: { req: express.Request; res: express.Response }) =>
+      sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
   });
   app.use(
     '/graphql',
     cors(),
-    express.json({ limit: '1mb' }),
+    ...jsonBody(),
+    documentLimits(config.limits),
     expressMiddleware(apollo, {
       context: createContext,
     }),
   );
+  app.use(...fallbackHandlers((err) => logger.error({ err }, 'Unexpected HTTP error')));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

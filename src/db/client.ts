@@ -4,6 +4,9 @@ import { InstrumentedPool } from './instrumented-pool';
 import { parsePoolUrl } from './pool-url';
 import { statementName } from './statements';
 
+/** Longest a statement may run unless configured (STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+
 /** The process's one database handle: a pool we own and the PrismaClient over it. */
 export interface Database {
   prisma: PrismaClient;
@@ -19,13 +22,18 @@ export interface Database {
  * `connection_limit` becomes the pool's `max`, `pool_timeout` (seconds) its acquire timeout,
  * and `pgbouncer=true` stops statements from being prepared.
  */
-export function openDatabase(databaseUrl: string, options: { applicationName?: string } = {}): Database {
+export function openDatabase(databaseUrl: string, options: { applicationName?: string; statementTimeoutMs?: number } = {}): Database {
   const { connectionString, max, acquireTimeoutMs, prepareStatements } = parsePoolUrl(databaseUrl);
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new InstrumentedPool({
     connectionString,
     max,
     connectionTimeoutMillis: acquireTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // Sent when each connection opens, so no statement runs unbounded. A transaction-mode
+    // PgBouncer refuses startup parameters: behind it, set it on the role instead
+    // (ALTER ROLE … SET statement_timeout).
+    ...(prepareStatements && statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     // An application_name in the URL wins, so operators can tell processes apart.
     ...(new URL(connectionString).searchParams.has('application_name') ? {} : { application_name: options.applicationName ?? 'media-store-api' }),
   });

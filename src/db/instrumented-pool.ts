@@ -1,23 +1,31 @@
 import pg from 'pg';
-import { operationScope, processStats, type OperationStats } from './stats';
+import { DatabaseFailure, PoolTimeoutError } from './failures';
+import { operationScope, processStats, type OperationScope } from './stats';
+
+// pg gives the errors of a connection that died under a statement ("Connection
+// terminated unexpectedly") no code; say what they are, so they read as an outage, not a
+// bug. A dead client is no longer queryable (pg's own flags; stable through pg 8).
+function tagLost(client: pg.Client, err: unknown): unknown {
+  const state = client as unknown as { _queryable?: boolean; _ending?: boolean };
+  const lost = err && typeof err === 'object' && !('code' in err) && (state._queryable === false || state._ending);
+  return lost ? new DatabaseFailure('unavailable', err) : err;
+}
 
 /** A pooled connection that charges each statement to the operation holding it. */
 class CountingClient extends pg.Client {
-  operation: OperationStats | undefined;
+  operation: OperationScope | undefined;
 
   override query(...args: unknown[]): any {
     processStats.statements++;
-    if (this.operation) this.operation.statements++;
-    return (super.query as (...a: unknown[]) => unknown)(...args);
-  }
-}
-
-/** Raised when no connection frees up within `pool_timeout`. */
-export class PoolTimeoutError extends Error {
-  readonly code = 'POOL_TIMEOUT';
-  constructor(timeoutMs: number) {
-    super(`No database connection became free within ${timeoutMs} ms (pool_timeout)`);
-    this.name = 'PoolTimeoutError';
+    if (this.operation) this.operation.stats.statements++;
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const callback = args[last] as (err: unknown, ...rest: unknown[]) => void;
+      args[last] = (err: unknown, ...rest: unknown[]) => callback(err ? tagLost(this, err) : err, ...rest);
+    }
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (result instanceof Promise) return result.catch((err: unknown) => Promise.reject(tagLost(this, err)));
+    return result;
   }
 }
 
@@ -49,16 +57,27 @@ export class InstrumentedPool extends pg.Pool {
       processStats.acquireWaitMs += waited;
       (client as unknown as CountingClient).operation = operation;
       if (operation) {
-        operation.acquireWaitMs += waited;
-        operation.held++;
-        if (operation.held > operation.peakConnections) operation.peakConnections = operation.held;
+        const { stats } = operation;
+        operation.clients.add(client);
+        stats.acquireWaitMs += waited;
+        stats.held++;
+        if (stats.held > stats.peakConnections) stats.peakConnections = stats.held;
       }
       const release = client.release;
       client.release = (err?: Error | boolean) => {
         (client as unknown as CountingClient).operation = undefined;
-        if (operation) operation.held--;
+        if (operation) {
+          operation.clients.delete(client);
+          operation.stats.held--;
+        }
+        client.release = release;
         return release.call(client, err);
       };
+      // An operation cancelled while it waited gets no connection: the next one does.
+      if (operation?.signal.aborted) {
+        client.release();
+        throw new DatabaseFailure('cancelled', operation.signal.reason);
+      }
       return client;
     };
     const failed = (err: Error): Error => {
@@ -66,18 +85,38 @@ export class InstrumentedPool extends pg.Pool {
         processStats.acquireTimeouts++;
         return new PoolTimeoutError(this.acquireTimeoutMs);
       }
-      return err;
+      // A connection that could not be opened (refused, reset, timed out) is an outage.
+      return 'code' in err ? err : new DatabaseFailure('unavailable', err);
     };
 
     if (callback) {
       super.connect((err, client) => {
         if (err || !client) return callback(err ? failed(err) : err);
-        acquired(client);
+        try {
+          acquired(client);
+        } catch (refused) {
+          return callback(refused as Error);
+        }
         callback(undefined, client, (release?: unknown) => client.release(release as Error));
       });
       return;
     }
     return super.connect().then(acquired, (err: Error) => Promise.reject(failed(err)));
+  }
+
+  /**
+   * Asks PostgreSQL to cancel the statement running on `client` (the protocol's cancel
+   * request, on a short-lived connection of its own). The statement fails with 57014 and
+   * the connection goes back to the pool as usual.
+   */
+  cancel(client: pg.PoolClient): void {
+    const target = client as unknown as pg.Client & { activeQuery?: unknown; processID?: number };
+    if (!target.processID) return;
+    const canceller = new pg.Client(this.options) as pg.Client & { connection: import('node:events').EventEmitter & { stream?: { destroy(): void } } };
+    canceller.connection.on('error', () => undefined);
+    (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(target, target.activeQuery);
+    // The server closes the cancel connection itself; this only bounds a server that does not answer.
+    setTimeout(() => canceller.connection.stream?.destroy(), 5_000).unref();
   }
 
   /** Connections open, idle and requests waiting for one. */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
 
 /** What one GraphQL operation did with the database. */
 export interface OperationStats {
@@ -21,12 +22,21 @@ export function newOperationStats(): OperationStats {
   return { statements: 0, roundTrips: 0, acquireWaitMs: 0, held: 0, peakConnections: 0, batches: [] };
 }
 
+/** One operation's database work, as the pool sees it. */
+export interface OperationScope {
+  stats: OperationStats;
+  /** Connections the operation holds right now, so its statements can be cancelled. */
+  clients: Set<pg.PoolClient>;
+  /** Aborted when the operation is cancelled (deadline, client gone): no new connection is handed to it. */
+  signal: AbortSignal;
+}
+
 /**
  * The operation on whose behalf database work runs. The pool reads it when a
  * connection is checked out, so statements are charged to the right request
  * without passing anything through Prisma.
  */
-export const operationScope = new AsyncLocalStorage<OperationStats>();
+export const operationScope = new AsyncLocalStorage<OperationScope>();
 
 /** Process-wide totals since start, for metrics and benchmarks. */
 export const processStats = {

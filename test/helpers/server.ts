@@ -28,7 +28,7 @@ export async function startTestServer(
   { env, ...serverOptions }: Pick<ServerOptions, 'maxStatementsPerRequest' | 'loaderMode' | 'execution'> & { env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...env });
-  const db = openDatabase(databaseUrl);
+  const db = openDatabase(databaseUrl, { statementTimeoutMs: config.statementTimeoutMs });
   const server = await createServer(config, db, createLogger('silent'), serverOptions);
   return {
     url: server.url,

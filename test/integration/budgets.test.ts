@@ -1,7 +1,8 @@
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 
-const env = useTestApi();
+// Page size 100 at three levels estimates more rows than MAX_COST allows by default.
+const env = useTestApi({ env: { MAX_COST: '10000000' } });
 let manager: Record<string, string>;
 beforeAll(async () => {
   manager = await authAs({ role: 'employee', employeeId: 1 });

@@ -1,0 +1,116 @@
+import { GraphQLError, Lexer, Source, TokenKind, type ASTVisitor, type ValidationContext } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Limits } from '../config';
+import { ErrorCode, limitExceeded } from '../errors';
+import { measureOperation, type Measure } from './measure';
+
+/*
+ * Every operation is measured before it runs, before any SQL: the document's text (bytes,
+ * tokens) before it is parsed, then, once validated, what it asks for through its
+ * fragments (depth, aliases, directives, fields) and the rows its page sizes may read.
+ * Parsing is bounded by the token limit, validation by the document's size, and the
+ * measure visits each fragment once, so refusing any document costs milliseconds.
+ */
+
+/** What an operation is refused for: the document's text, before it is parsed. */
+export function checkDocumentText(text: string, limits: Limits): GraphQLError | undefined {
+  const bytes = text.length <= limits.maxDocumentBytes / 3 ? text.length : Buffer.byteLength(text);
+  if (limits.maxDocumentBytes && bytes > limits.maxDocumentBytes) {
+    return limitExceeded(ErrorCode.DOCUMENT_TOO_LARGE, 'MAX_DOCUMENT_BYTES', limits.maxDocumentBytes, bytes, 'The document has a length in bytes of');
+  }
+  // A token takes at least one character, so only a text longer than the limit can exceed it.
+  if (limits.maxTokens && text.length > limits.maxTokens) {
+    const lexer = new Lexer(new Source(text));
+    let tokens = 0;
+    try {
+      while (lexer.advance().kind !== TokenKind.EOF && tokens <= limits.maxTokens) tokens++;
+    } catch {
+      return undefined; // a syntax error: the parser reports it
+    }
+    if (tokens > limits.maxTokens) return limitExceeded(ErrorCode.TOO_MANY_TOKENS, 'MAX_TOKENS', limits.maxTokens, tokens, 'The document has a token count of at least');
+  }
+  return undefined;
+}
+
+/** The first limit `measure` exceeds, as the error a client gets. */
+export function exceededLimit(measure: Measure, limits: Limits): GraphQLError | undefined {
+  const checks: Array<[ErrorCode, keyof Limits, number, string]> = [
+    [ErrorCode.QUERY_TOO_DEEP, 'maxDepth', measure.depth, 'The operation nests fields to a depth of'],
+    [ErrorCode.TOO_MANY_ALIASES, 'maxAliases', measure.aliases, 'The operation uses a number of aliases of'],
+    [ErrorCode.TOO_MANY_DIRECTIVES, 'maxDirectives', measure.directives, 'The operation uses a number of directives of'],
+    [ErrorCode.TOO_MANY_FIELDS, 'maxFields', measure.fields, 'The operation selects a number of fields of'],
+    [ErrorCode.QUERY_TOO_COSTLY, 'maxCost', measure.cost, 'The operation may read a number of rows of'],
+  ];
+  for (const [code, limit, actual, what] of checks) {
+    const max = limits[limit];
+    if (max && actual > max) return limitExceeded(code, envName(limit), max, actual, what);
+  }
+  return undefined;
+}
+
+const envName = (limit: keyof Limits) => limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+// PostgreSQL refuses NUL in text; a variable holding one is the client's mistake, said as such.
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nulPath(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Context fields the limits plugin fills in. */
+export interface Measured {
+  /** The operation's estimated cost in rows, once measured. */
+  cost?: number;
+}
+
+/**
+ * Apollo plugin: once an operation is validated, measures it and refuses it when it is
+ * over a limit, before it executes. Puts the estimated cost on the context.
+ */
+export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          if (!operation) return; // Apollo refuses a missing operation itself
+          const variables = request.variables ?? {};
+          const measure = measureOperation(schema, document, operation, variables);
+          contextValue.cost = measure.cost;
+          const exceeded = exceededLimit(measure, limits);
+          if (exceeded) throw exceeded;
+          const nul = measure.nul ? 'an argument' : nulPath(variables, '$');
+          if (nul) {
+            throw new GraphQLError(`Text may not contain the NUL character (\\u0000), but ${nul} does`, {
+              extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: nul, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Validation rule: an operation of a type the schema has no root for (a mutation before
+ * there are mutations) is a validation error. graphql-js 16 leaves it to execution, which
+ * graphql-jit fails as an internal error.
+ */
+export function KnownOperationTypeRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation)) {
+        context.reportError(new GraphQLError(`This API has no ${node.operation} operations`, { nodes: node }));
+      }
+    },
+  };
+}
