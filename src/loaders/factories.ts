@@ -3,7 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { modelMeta, type ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
 import type { GraphQLResolveInfo } from 'graphql';
-import { pageArgs, pageShape, toPage, type ConnectionArgs, type Page, type PageArgs } from './page';
+import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from './page';
 import { selectionOnNodes, type NodeSelection } from './lookahead';
 import { fromJson, jsonColumn } from '../db/row-values';
 
@@ -79,9 +79,18 @@ export interface ChildPageKey {
   select?: NodeSelection;
 }
 
+// Child pages run by id; the list is the field they are read through (Album.tracks).
+const childScopes = new Map<string, CursorScope>();
+function childScope(info: GraphQLResolveInfo): CursorScope {
+  const name = `${info.parentType.name}.${info.fieldName}`;
+  let scope = childScopes.get(name);
+  if (!scope) childScopes.set(name, (scope = { name, types: ['Int'] }));
+  return scope;
+}
+
 /** The key a connection field's resolver loads: its arguments checked, its selection looked ahead. */
 export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: readonly string[]): ChildPageKey {
-  return { parentId, page: pageArgs(args, 1), select: selectionOnNodes(info, joinable) };
+  return { parentId, page: pageArgs(args, childScope(info)), select: selectionOnNodes(info, joinable) };
 }
 
 const JOINED = Symbol('joined');
@@ -340,16 +349,26 @@ export interface Sort {
   descending?: boolean;
 }
 
+// A top-level list is its model in one ordering; its cursors hold that ordering's values.
+const listScopes = new Map<string, CursorScope>();
+function listScope(model: ModelName, sort: Sort): CursorScope {
+  const name = `${model}(${sort.fields.join(',')}${sort.descending ? ' desc' : ''})`;
+  let scope = listScopes.get(name);
+  if (!scope) listScopes.set(name, (scope = { name, types: sort.fields.map((f) => typeOf(model, f)) }));
+  return scope;
+}
+
 /** A top-level list filtered by `where`, in `sort` order, paged by keyset. */
 export async function listPage<Row extends { id: number }>(
   db: RequestDb,
   model: ModelName,
   where: Record<string, unknown>,
   sort: Sort,
-  page: PageArgs,
+  args: ConnectionArgs,
   /** The model's by-id loader, primed with the page's rows. */
   byId?: DataLoader<number, Row | null>,
 ): Promise<Page<Row>> {
+  const page = pageArgs(args, listScope(model, sort));
   const descending = Boolean(sort.descending) !== page.backward;
   const seek = page.cursor ? keyset(sort.fields, page.cursor, descending ? 'lt' : 'gt') : undefined;
   const rows =

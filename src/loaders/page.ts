@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors';
+import { badUserInput, echo } from '../errors';
 
 /** Rows per page when a client does not say. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -17,6 +17,15 @@ export interface Page<T> {
 }
 
 /**
+ * Which list a cursor belongs to: its name says the list and its ordering, and the types
+ * are those of the sort key's values, in order. A cursor is accepted only by its own list.
+ */
+export interface CursorScope {
+  name: string;
+  types: readonly string[];
+}
+
+/**
  * Validated paging arguments. `size` rows after `cursor` in list order, or, when
  * `backward`, the `size` rows just before `cursor` (or the end of the list).
  */
@@ -24,25 +33,45 @@ export interface PageArgs {
   size: number;
   cursor: unknown[] | undefined;
   backward: boolean;
+  scope: CursorScope;
 }
 
-/** Cursors are opaque to clients: base64url of the row's sort key values. */
-export function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** Longest cursor accepted; ours are far shorter. */
+const MAX_CURSOR_LENGTH = 1_000;
+const DECIMAL = /^-?\d{1,20}(\.\d{1,12})?$/;
+
+// Whether a decoded value can be a sort key value of this Prisma type.
+const validValue: Record<string, (value: unknown) => boolean> = {
+  Int: (v) => Number.isSafeInteger(v) && Math.abs(v as number) <= 2_147_483_647,
+  String: (v) => typeof v === 'string' && !v.includes('\0'),
+  Decimal: (v) => typeof v === 'string' && DECIMAL.test(v),
+  DateTime: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+};
+
+/** Cursors are opaque to clients: base64url of the list's name and the row's sort key values. */
+export function encodeCursor(scope: CursorScope, values: unknown[]): string {
+  return Buffer.from(JSON.stringify([scope.name, ...values])).toString('base64url');
 }
 
 /**
- * Decodes a cursor made by {@link encodeCursor} for a sort of `length` keys.
- * @throws BAD_USER_INPUT when the cursor was not made by this API for this list
+ * Decodes a cursor made by {@link encodeCursor} for the list `scope`.
+ * @throws BAD_USER_INPUT when the cursor was not made by this API for this list and ordering
  */
-export function decodeCursor(cursor: string, length: number, argument = 'after'): unknown[] {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length) return values;
-  } catch {
-    // fall through to the error below
+export function decodeCursor(cursor: string, scope: CursorScope, argument = 'after'): unknown[] {
+  if (cursor.length <= MAX_CURSOR_LENGTH) {
+    try {
+      const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (Array.isArray(decoded) && decoded[0] === scope.name && decoded.length === scope.types.length + 1) {
+        const values = decoded.slice(1);
+        // Only the last key (the id, which breaks ties) is never null.
+        const valid = (value: unknown, i: number) => (value === null && i < values.length - 1) || (validValue[scope.types[i]]?.(value) ?? false);
+        if (values.every(valid)) return values;
+      }
+    } catch {
+      // fall through to the error below
+    }
   }
-  throw badUserInput(argument, `${argument} must be a cursor returned by this list, but got: ${JSON.stringify(cursor)}`);
+  throw badUserInput(argument, `${argument} must be a cursor returned by this list (${scope.name}), but got: ${echo(cursor)}`);
 }
 
 export interface ConnectionArgs {
@@ -64,7 +93,7 @@ function size(argument: 'first' | 'last', value: number): number {
  * `last`/`before` backward, 20 rows by default, at most 100.
  * @throws BAD_USER_INPUT naming the bad argument and value
  */
-export function pageArgs(args: ConnectionArgs, sortKeys: number): PageArgs {
+export function pageArgs(args: ConnectionArgs, scope: CursorScope): PageArgs {
   const backward = args.last != null || args.before != null;
   if (backward && (args.first != null || args.after != null)) {
     throw badUserInput('last', 'Page forward with first/after or backward with last/before, not both');
@@ -72,14 +101,16 @@ export function pageArgs(args: ConnectionArgs, sortKeys: number): PageArgs {
   if (backward) {
     return {
       size: size('last', args.last ?? DEFAULT_PAGE_SIZE),
-      cursor: args.before == null ? undefined : decodeCursor(args.before, sortKeys, 'before'),
+      cursor: args.before == null ? undefined : decodeCursor(args.before, scope, 'before'),
       backward,
+      scope,
     };
   }
   return {
     size: size('first', args.first ?? DEFAULT_PAGE_SIZE),
-    cursor: args.after == null ? undefined : decodeCursor(args.after, sortKeys),
+    cursor: args.after == null ? undefined : decodeCursor(args.after, scope),
     backward,
+    scope,
   };
 }
 
@@ -100,7 +131,7 @@ export function toPage<T>(rows: T[], args: PageArgs, sortKey: (row: T) => unknow
     nodes,
     hasNextPage: args.backward ? args.cursor !== undefined : more,
     hasPreviousPage: args.backward ? more : args.cursor !== undefined,
-    cursorOf: (node) => encodeCursor(sortKey(node)),
+    cursorOf: (node) => encodeCursor(args.scope, sortKey(node)),
     totalCount,
   };
 }

@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors';
+import { badUserInput, echo } from '../errors';
 import type { Sort } from '../loaders/factories';
 
 /**
@@ -8,7 +8,7 @@ import type { Sort } from '../loaders/factories';
 export function rowId(id: string | number, argument = 'id'): number {
   const value = Number(id);
   if (!Number.isSafeInteger(value) || value < 1 || value > 2_147_483_647) {
-    throw badUserInput(argument, `${argument} must be a positive integer id, but got: ${JSON.stringify(id)}`);
+    throw badUserInput(argument, `${argument} must be a positive integer id, but got: ${echo(id)}`);
   }
   return value;
 }
@@ -18,9 +18,20 @@ export function optionalId(id: string | number | null | undefined, argument: str
   return id == null ? undefined : rowId(id, argument);
 }
 
-/** A case-insensitive substring filter, or none for an empty text. */
-export function contains(text: string | null | undefined) {
-  return text ? { contains: text, mode: 'insensitive' as const } : undefined;
+/** Longest text a substring filter takes: names and titles are far shorter. */
+export const MAX_FILTER_LENGTH = 200;
+
+/**
+ * A case-insensitive substring filter, or none for an empty text. `%`, `_` and `\` match
+ * themselves: Prisma hands the text to ILIKE as a pattern without escaping them.
+ * @throws BAD_USER_INPUT for a text longer than {@link MAX_FILTER_LENGTH}
+ */
+export function contains(text: string | null | undefined, argument: string) {
+  if (!text) return undefined;
+  if (text.length > MAX_FILTER_LENGTH) {
+    throw badUserInput(argument, `${argument} must be at most ${MAX_FILTER_LENGTH} characters, but got ${text.length}: ${echo(text)}`);
+  }
+  return { contains: text.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const };
 }
 
 /** An inclusive range filter, or none when both ends are open. */

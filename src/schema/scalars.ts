@@ -1,13 +1,13 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { badUserInput } from '../errors';
+import { badUserInput, echo } from '../errors';
 
 const DECIMAL = /^-?\d{1,16}(\.\d{1,12})?$/;
 
 function parseDecimal(value: unknown): string {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof text !== 'string' || !DECIMAL.test(text)) {
-    throw badUserInput('Decimal', `Decimal must be a decimal number written as a string such as "0.99", but got: ${JSON.stringify(value)}`);
+    throw badUserInput('Decimal', `Decimal must be a decimal number written as a string such as "0.99", but got: ${echo(value)}`);
   }
   return text;
 }

@@ -19,7 +19,7 @@ async function preparedAfterReads(query: string, reads = 1): Promise<string[]> {
       const request = new RequestDb(db, 1);
       const loaders = createLoaders(request);
       await request.run((prisma) => prisma.album.findMany({ where: { artistId: 1 } }));
-      await loaders.tracksByAlbumId.load({ parentId: 1, page: { size: 5, cursor: undefined, backward: false } });
+      await loaders.tracksByAlbumId.load({ parentId: 1, page: { size: 5, cursor: undefined, backward: false, scope: { name: 'Album.tracks', types: ['Int'] } } });
       // Prisma lists ids one placeholder each: a text this long is unlikely to come again.
       await request.run((prisma) => prisma.track.findMany({ where: { id: { in: Array.from({ length: 40 }, (_, j) => j + 1) } } }));
     }

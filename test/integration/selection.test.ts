@@ -79,7 +79,7 @@ describe('rows read in part', () => {
   });
   afterAll(() => database.close());
 
-  const page = { size: 5, cursor: undefined, backward: false };
+  const page = { size: 5, cursor: undefined, backward: false, scope: { name: 'Album.tracks', types: ['Int'] } };
 
   it('are not primed into by-id loaders: a later lookup reads the whole row', async () => {
     const db = new RequestDb(database, 2);

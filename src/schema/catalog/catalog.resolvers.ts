@@ -1,6 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
 import { childPage, joinedRow, listPage } from '../../loaders/factories';
-import { pageArgs } from '../../loaders/page';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 
@@ -8,32 +7,32 @@ export const catalogResolvers: Resolvers = {
   Query: {
     artists: (_, args, { db, loaders }) => {
       const sort = sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' });
-      return listPage(db, 'Artist', { name: contains(args.filter?.nameContains) }, sort, pageArgs(args, sort.fields.length), loaders.artistById);
+      return listPage(db, 'Artist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, sort, args, loaders.artistById);
     },
     artist: (_, { id }, { loaders }) => loaders.artistById.load(rowId(id)),
     albums: (_, args, { db, loaders }) => {
       const sort = sortOf(args.orderBy, { TITLE: 'title', ID: 'id' }, { field: 'TITLE', direction: 'ASC' });
-      const where = { title: contains(args.filter?.titleContains), artistId: optionalId(args.filter?.artistId, 'filter.artistId') };
-      return listPage(db, 'Album', where, sort, pageArgs(args, sort.fields.length), loaders.albumById);
+      const where = { title: contains(args.filter?.titleContains, 'filter.titleContains'), artistId: optionalId(args.filter?.artistId, 'filter.artistId') };
+      return listPage(db, 'Album', where, sort, args, loaders.albumById);
     },
     album: (_, { id }, { loaders }) => loaders.albumById.load(rowId(id)),
     tracks: (_, args, { db, loaders }) => {
       const f = args.filter;
       const sort = sortOf(args.orderBy, { ID: 'id', NAME: 'name', UNIT_PRICE: 'unitPrice', MILLISECONDS: 'milliseconds' }, { field: 'ID', direction: 'ASC' });
       const where = {
-        name: contains(f?.nameContains),
+        name: contains(f?.nameContains, 'filter.nameContains'),
         genreId: optionalId(f?.genreId, 'filter.genreId'),
         mediaTypeId: optionalId(f?.mediaTypeId, 'filter.mediaTypeId'),
         albumId: optionalId(f?.albumId, 'filter.albumId'),
         unitPrice: range(f?.minPrice, f?.maxPrice),
         milliseconds: range(f?.minMilliseconds, f?.maxMilliseconds),
       };
-      return listPage(db, 'Track', where, sort, pageArgs(args, sort.fields.length), loaders.trackById);
+      return listPage(db, 'Track', where, sort, args, loaders.trackById);
     },
     track: (_, { id }, { loaders }) => loaders.trackById.load(rowId(id)),
-    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, { fields: ['name', 'id'] }, pageArgs(args, 2), loaders.genreById),
+    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, { fields: ['name', 'id'] }, args, loaders.genreById),
     genre: (_, { id }, { loaders }) => loaders.genreById.load(rowId(id)),
-    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, { fields: ['id'] }, pageArgs(args, 1), loaders.mediaTypeById),
+    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, { fields: ['id'] }, args, loaders.mediaTypeById),
   },
   Artist: {
     albums: (artist, args, { loaders }, info) => loaders.albumsByArtistId.load(childPage(artist.id, args, info)),

@@ -1,7 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
 import { childPage, listPage } from '../../loaders/factories';
-import { pageArgs } from '../../loaders/page';
 import { contains, rowId, sortOf } from '../args';
 
 export const peopleResolvers: Resolvers = {
@@ -9,12 +8,12 @@ export const peopleResolvers: Resolvers = {
     me: (_, __, { viewer }) => (viewer.role === 'anonymous' ? null : viewer),
     customers: (_, args, { db, access, loaders }) => {
       const scope = access.customerWhere();
-      const name = contains(args.filter?.nameContains);
+      const name = contains(args.filter?.nameContains, 'filter.nameContains');
       const where = {
         AND: [scope, { country: args.filter?.country ?? undefined }, name ? { OR: [{ firstName: name }, { lastName: name }] } : {}],
       };
       const sort = sortOf(args.orderBy, { ID: 'id', LAST_NAME: 'lastName', COUNTRY: 'country' }, { field: 'ID', direction: 'ASC' });
-      return listPage(db, 'Customer', where, sort, pageArgs(args, sort.fields.length), loaders.customerById);
+      return listPage(db, 'Customer', where, sort, args, loaders.customerById);
     },
     customer: async (_, { id }, { access, loaders }) => {
       access.requireSignedIn();
@@ -24,7 +23,7 @@ export const peopleResolvers: Resolvers = {
     },
     employees: (_, args, { db, access, loaders }) => {
       access.requireEmployee('employees');
-      return listPage(db, 'Employee', {}, { fields: ['id'] }, pageArgs(args, 1), loaders.employeeById);
+      return listPage(db, 'Employee', {}, { fields: ['id'] }, args, loaders.employeeById);
     },
     employee: (_, { id }, { access, loaders }) => {
       access.requireEmployee('employees');

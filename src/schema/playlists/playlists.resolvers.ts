@@ -1,13 +1,12 @@
 import type { Resolvers } from '../../generated/graphql';
 import { childPage, listPage } from '../../loaders/factories';
-import { pageArgs } from '../../loaders/page';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, rowId } from '../args';
 
 export const playlistResolvers: Resolvers = {
   Query: {
     playlists: (_, args, { db, loaders }) =>
-      listPage(db, 'Playlist', { name: contains(args.filter?.nameContains) }, { fields: ['name', 'id'] }, pageArgs(args, 2), loaders.playlistById),
+      listPage(db, 'Playlist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, { fields: ['name', 'id'] }, args, loaders.playlistById),
     playlist: (_, { id }, { loaders }) => loaders.playlistById.load(rowId(id)),
   },
   Playlist: {

@@ -2,7 +2,6 @@ import type { Resolvers, SalesGroupBy } from '../../generated/graphql';
 import { Prisma, type Track } from '../../generated/prisma/client';
 import { badUserInput, forbidden } from '../../errors';
 import { childPage, joinedRow, listPage } from '../../loaders/factories';
-import { pageArgs } from '../../loaders/page';
 import { LINE_JOINS } from '../../loaders';
 import { optionalId, rowId, sortOf } from '../args';
 
@@ -39,7 +38,7 @@ export const salesResolvers: Resolvers = {
         ],
       };
       const sort = sortOf(args.orderBy, { INVOICE_DATE: 'invoiceDate', TOTAL: 'total', ID: 'id' }, { field: 'INVOICE_DATE', direction: 'DESC' });
-      return listPage(db, 'Invoice', where, sort, pageArgs(args, sort.fields.length), loaders.invoiceById);
+      return listPage(db, 'Invoice', where, sort, args, loaders.invoiceById);
     },
     invoice: async (_, { id }, { access, loaders }) => {
       access.requireSignedIn();
