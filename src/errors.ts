@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { HeaderMap } from '@apollo/server';
 import { classifyDatabaseError, DatabaseFailure, PoolTimeoutError } from './db/failures';
 
 /**
@@ -106,6 +107,18 @@ function knownFailure(error: unknown): GraphQLError | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A failure before execution (building the context), as Apollo sends it: with its HTTP
+ * status and Retry-After when it is a known database failure, else unchanged.
+ */
+export function beforeExecution(error: unknown): unknown {
+  const failure = knownFailure(error);
+  if (!failure) return error;
+  const status = ERRORS[failure.extensions.code as ErrorCode].status;
+  const headers = new HeaderMap(RETRYABLE_CODES.has(failure.extensions.code as string) ? [['retry-after', String(RETRY_AFTER_SECONDS)]] : []);
+  return new GraphQLError(failure.message, { extensions: { ...failure.extensions, http: { status, headers } } });
 }
 
 /** Longest message sent to a client; graphql-js echoes whole values in some of its own. */

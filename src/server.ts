@@ -116,6 +116,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const sharedContext = contextFactory(db, {
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
+    tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
     loaderMode: options.loaderMode,
   });
   const createContext =

@@ -32,30 +32,46 @@ export class InvalidTokenError extends Error {}
 // rotated secret verifies afresh.
 const verified = new LRUCache<string, { principal: Principal; expiresAt: number }>({ max: 10_000 });
 
+export interface VerifyOptions {
+  /** Longest lifetime a token may have, in seconds: from its `iat`, and from now. */
+  maxLifetimeSeconds: number;
+  /** Whether the principal exists; asked once per token, before it is remembered. */
+  exists?: (principal: Principal) => Promise<boolean>;
+}
+
 /**
- * Verifies signature, issuer, audience and expiry, and reads the principal.
- * @throws InvalidTokenError saying what is wrong (expired, bad signature, bad subject)
+ * Verifies signature, issuer, audience and expiry (required, and within the maximum
+ * lifetime), reads the principal and checks that it exists.
+ * @throws InvalidTokenError saying what is wrong (expired, bad signature, bad subject, nobody)
  */
-export async function verifyToken(token: string, secret: string): Promise<Principal> {
+export async function verifyToken(token: string, secret: string, options: VerifyOptions = { maxLifetimeSeconds: 86_400 }): Promise<Principal> {
   const cacheKey = `${secret}\0${token}`;
   const known = verified.get(cacheKey);
   if (known && Date.now() < known.expiresAt) return known.principal;
   let subject: string | undefined;
-  let expiresAt: number | undefined;
+  let expiresAt: number;
   try {
-    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp'] });
     subject = payload.sub;
-    expiresAt = payload.exp === undefined ? undefined : payload.exp * 1000;
+    expiresAt = payload.exp! * 1000;
+    const issuedAt = payload.iat === undefined ? Date.now() : Math.min(payload.iat * 1000, Date.now());
+    if (expiresAt - issuedAt > options.maxLifetimeSeconds * 1000) {
+      throw new InvalidTokenError(`The bearer token lives longer than the ${options.maxLifetimeSeconds} s allowed (TOKEN_MAX_LIFETIME_SECONDS)`);
+    }
   } catch (err) {
+    if (err instanceof InvalidTokenError) throw err;
     if (err instanceof errors.JWTExpired) throw new InvalidTokenError('The bearer token has expired');
+    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'exp') throw new InvalidTokenError('The bearer token must carry an expiry (exp)');
     throw new InvalidTokenError('The bearer token is not valid');
   }
   const match = /^(customer|employee):([1-9]\d{0,9})$/.exec(subject ?? '');
-  if (!match) throw new InvalidTokenError(`The bearer token's subject must be customer:<id> or employee:<id>, but got: ${subject}`);
+  if (!match) throw new InvalidTokenError(`The bearer token's subject must be customer:<id> or employee:<id>, but got: ${JSON.stringify(subject ?? null).slice(0, 80)}`);
   const id = Number(match[2]);
   // Shared by every request that sends the token, so no one may change it.
   const principal: Principal = Object.freeze(match[1] === 'customer' ? { role: 'customer', customerId: id } : { role: 'employee', employeeId: id });
-  // Tokens without an expiry are valid forever, but are checked again each time rather than kept.
-  if (expiresAt !== undefined) verified.set(cacheKey, { principal, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
+  if (options.exists && !(await options.exists(principal))) {
+    throw new InvalidTokenError(`The bearer token names ${match[1]} ${id}, who does not exist`);
+  }
+  verified.set(cacheKey, { principal, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
   return principal;
 }

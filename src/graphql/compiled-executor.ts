@@ -1,9 +1,14 @@
 import { GraphQLError, getVariableValues, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
 
-// Distinct operations kept compiled; clients send a handful, so this is rarely reached.
+// Compiled operations kept, by their estimated size: the generated code and closures grow
+// with the document, so the cache is bounded by an estimate of bytes (a multiple of the
+// document's length, deliberately generous) as well as by count.
 const MAX_COMPILED = 500;
+const MAX_COMPILED_BYTES = 64 * 1024 * 1024;
+const BYTES_PER_DOCUMENT_CHARACTER = 60;
 
 /**
  * Runs operations compiled by graphql-jit rather than interpreted by graphql-js: on the
@@ -13,7 +18,7 @@ const MAX_COMPILED = 500;
  * validates and runs every plugin. Compiled operations are cached by document hash.
  */
 export function compiledExecutor(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new Map<string, CompiledQuery>();
+  const compiled = new LRUCache<string, CompiledQuery>({ max: MAX_COMPILED, maxSize: MAX_COMPILED_BYTES });
   return {
     onSchemaLoadOrUpdate(callback) {
       callback({ apiSchema: schema, coreSupergraphSdl: '' });
@@ -29,15 +34,13 @@ export function compiledExecutor(schema: GraphQLSchema): GatewayInterface {
 
           const key = `${queryHash}:${operationName ?? ''}`;
           let query = compiled.get(key);
-          if (query) {
-            compiled.delete(key); // re-inserted below: the Map's order is recency of use
-          } else {
+          if (!query) {
             const result = compileQuery(schema, document, operationName ?? undefined);
             if (!isCompiledQuery(result)) return result;
             query = result;
-            if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+            const size = Math.max(1, (request.query?.length ?? 1000) * BYTES_PER_DOCUMENT_CHARACTER);
+            if (size <= MAX_COMPILED_BYTES) compiled.set(key, query, { size });
           }
-          compiled.set(key, query);
           return withGraphQLErrors(await query.query(undefined, context, request.variables ?? {}));
         },
       };

@@ -82,7 +82,10 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
-          if (!operation) return; // Apollo refuses a missing operation itself
+          if (!operation) {
+            const message = request.operationName ? `The document has no operation named ${JSON.stringify(request.operationName.slice(0, 80))}` : 'The document has several operations: say which to run with operationName';
+            throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
+          }
           const variables = request.variables ?? {};
           const measure = measureOperation(schema, document, operation, variables);
           contextValue.cost = measure.cost;
