@@ -6,8 +6,8 @@ import { operationScope, processStats, type OperationScope } from './stats';
 // terminated unexpectedly") no code; say what they are, so they read as an outage, not a
 // bug. A dead client is no longer queryable (pg's own flags; stable through pg 8).
 function tagLost(client: pg.Client, err: unknown): unknown {
-  const state = client as unknown as { _queryable?: boolean; _ending?: boolean };
-  const lost = err && typeof err === 'object' && !('code' in err) && (state._queryable === false || state._ending);
+  const state = client as unknown as { _queryable?: boolean; _ending?: boolean; _ended?: boolean };
+  const lost = err && typeof err === 'object' && !('code' in err) && (state._queryable === false || state._ending || state._ended);
   return lost ? new DatabaseFailure('unavailable', err) : err;
 }
 
@@ -26,6 +26,12 @@ class CountingClient extends pg.Client {
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
     if (result instanceof Promise) return result.catch((err: unknown) => Promise.reject(tagLost(this, err)));
     return result;
+  }
+
+  // pg-pool's query() hears a lost connection through the client's 'error' event first.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error') args[0] = tagLost(this, args[0]);
+    return super.emit(event, ...args);
   }
 }
 
@@ -110,13 +116,20 @@ export class InstrumentedPool extends pg.Pool {
    * the connection goes back to the pool as usual.
    */
   cancel(client: pg.PoolClient): void {
-    const target = client as unknown as pg.Client & { activeQuery?: unknown; processID?: number };
+    const target = client as unknown as { processID?: number; secretKey?: number; connectionParameters: { host: string; port: number } };
     if (!target.processID) return;
-    const canceller = new pg.Client(this.options) as pg.Client & { connection: import('node:events').EventEmitter & { stream?: { destroy(): void } } };
-    canceller.connection.on('error', () => undefined);
-    (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(target, target.activeQuery);
-    // The server closes the cancel connection itself; this only bounds a server that does not answer.
-    setTimeout(() => canceller.connection.stream?.destroy(), 5_000).unref();
+    const { host, port } = target.connectionParameters;
+    // pg's wire connection, for the protocol's CancelRequest (what psql sends on Ctrl-C).
+    const connection = new pg.Connection() as unknown as import('node:events').EventEmitter & {
+      connect(port: number | string, host: string): void;
+      cancel(processID: number, secretKey: number): void;
+      stream?: { destroy(): void };
+    };
+    connection.on('error', () => undefined);
+    connection.once('connect', () => connection.cancel(target.processID!, target.secretKey!));
+    connection.connect(host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : port, host);
+    // The server closes the cancel connection itself; this only bounds one that does not answer.
+    setTimeout(() => connection.stream?.destroy(), 5_000).unref();
   }
 
   /** Connections open, idle and requests waiting for one. */

@@ -1,0 +1,94 @@
+import pg from 'pg';
+import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let database: TestDatabase;
+let blocker: pg.Client;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+// A lock on album holds every statement that reads it, as a slow query would.
+async function lockAlbums(): Promise<void> {
+  blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
+}
+async function unlock(): Promise<void> {
+  await blocker.query('ROLLBACK');
+  await blocker.end();
+}
+const waitingOnLock = async (app: string) => {
+  const { rows } = await blocker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [app]);
+  return rows[0].n as number;
+};
+const ALBUMS = `{ albums(first: 5) { nodes { title } } }`;
+
+
+describe('time bounds', () => {
+  let api: TestServer;
+  afterEach(async () => {
+    await api?.stop();
+  });
+
+  it('cancels a statement past STATEMENT_TIMEOUT_MS with QUERY_TIMEOUT, 503 and Retry-After', async () => {
+    api = await startTestServer(`${database.url}?connection_limit=2&application_name=t_statement`, { env: { STATEMENT_TIMEOUT_MS: '300' } });
+    await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
+    await lockAlbums();
+    try {
+      const started = Date.now();
+      const res = await api.query(ALBUMS);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
+      expect(await waitingOnLock('t_statement')).toBe(0);
+    } finally {
+      await unlock();
+    }
+    expect((await api.query(ALBUMS)).errors).toBeUndefined();
+  });
+
+  it('cancels the statements of a request past REQUEST_TIMEOUT_MS', async () => {
+    api = await startTestServer(`${database.url}?connection_limit=2&application_name=t_deadline`, { env: { REQUEST_TIMEOUT_MS: '400', STATEMENT_TIMEOUT_MS: '60000' } });
+    await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
+    await lockAlbums();
+    try {
+      const started = Date.now();
+      const res = await api.query(ALBUMS);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
+      expect(await waitingOnLock('t_deadline')).toBe(0);
+    } finally {
+      await unlock();
+    }
+  });
+
+  it('cancels the statements of a client that hangs up within 3 s, and gives the connection back', async () => {
+    api = await startTestServer(`${database.url}?connection_limit=1&application_name=t_hangup`, { env: { STATEMENT_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' } });
+    await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
+    await lockAlbums();
+    try {
+      const aborter = new AbortController();
+      const request = fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: ALBUMS }), signal: aborter.signal }).catch(() => undefined);
+      for (let i = 0; i < 50 && (await waitingOnLock('t_hangup')) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await waitingOnLock('t_hangup')).toBe(1);
+      aborter.abort();
+      await request;
+      const started = Date.now();
+      while ((await waitingOnLock('t_hangup')) > 0 && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 50));
+      expect(await waitingOnLock('t_hangup')).toBe(0);
+      for (let i = 0; i < 20 && api.server.operationsInFlight() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(api.db.pool.idleCount).toBe(api.db.pool.totalCount);
+    } finally {
+      await unlock();
+    }
+    // The one connection serves the next request.
+    expect((await api.query(ALBUMS)).errors).toBeUndefined();
+    expect(await serverConnections(database.name, 't_hangup')).toBeLessThanOrEqual(1);
+  });
+});
