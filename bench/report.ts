@@ -148,7 +148,7 @@ export function replaceReadmeSection(readme: string, section: string): string {
   return `${readme.slice(0, from + start.length)}\n${section}\n${readme.slice(to)}`;
 }
 
-const COLORS: Record<ServerKind, string> = { pooled: '#2563eb', naive: '#dc2626', 'per-request': '#d97706', 'raw-sql': '#6b7280' };
+const COLORS: Record<ServerKind, string> = { pooled: '#2563eb', unguarded: '#7c3aed', naive: '#dc2626', 'per-request': '#d97706', 'raw-sql': '#6b7280' };
 
 /** Grouped bars per scenario at c=64: throughput (top) and p99 latency (bottom), log scales. */
 export function svgChart(r: BenchResults): string {

@@ -94,6 +94,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   app.set('etag', false);
   const httpServer = createHttpServer(app);
   const load = { inFlight: 0 };
+  const limitsOn = Object.values(config.limits).some((limit) => limit > 0);
   const apollo = new ApolloServer<Context>({
     ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
@@ -107,7 +108,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      limitsPlugin(config.limits),
+      ...(limitsOn ? [limitsPlugin(config.limits)] : []),
       operationPlugin(config, logger, load),
     ],
   });
@@ -130,7 +131,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     '/graphql',
     cors(),
     ...jsonBody(),
-    documentLimits(config.limits),
+    ...(limitsOn ? [documentLimits(config.limits)] : []),
     expressMiddleware(apollo, {
       context: createContext,
     }),

@@ -37,6 +37,11 @@ interface Running {
   stop: () => Promise<void>;
 }
 
+/** Every limit and timeout off (0), so the benchmark measures what they cost side by side. */
+const UNGUARDED = Object.fromEntries(
+  ['MAX_DOCUMENT_BYTES', 'MAX_TOKENS', 'MAX_DEPTH', 'MAX_ALIASES', 'MAX_DIRECTIVES', 'MAX_FIELDS', 'MAX_COST', 'STATEMENT_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'].map((name) => [name, '0']),
+);
+
 async function start(): Promise<Running> {
   if (kind === 'raw-sql') {
     const { connectionString, max } = parsePoolUrl(databaseUrl);
@@ -44,11 +49,23 @@ async function start(): Promise<Running> {
     return { url: raw.url, server: raw.server, statements: raw.statements, inFlight: (open) => open, stop: raw.stop };
   }
   // The product's own configuration, in production mode, as it would be deployed.
-  const config = loadConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: jwtSecret,
+    ...(kind === 'unguarded' ? UNGUARDED : {}),
+  });
   const logger = createLogger('silent');
-  const db = openDatabase(databaseUrl, { applicationName });
+  const db = openDatabase(databaseUrl, { applicationName, statementTimeoutMs: config.statementTimeoutMs });
   const options: ServerOptions = {};
-  if (kind === 'naive') {
+  if (kind === 'unguarded') {
+    // No deadline or hang-up signal either: what the limits and time bounds cost is the difference.
+    const shared = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret });
+    options.createContext = async ({ req }) => shared({ authorization: req.get('authorization') });
+  } else if (kind === 'naive') {
     options.loaderMode = 'per-parent';
   } else if (kind === 'per-request') {
     const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };

@@ -1,9 +1,10 @@
 /** The servers one benchmark run compares. */
-export const SERVER_KINDS = ['pooled', 'naive', 'per-request', 'raw-sql'] as const;
+export const SERVER_KINDS = ['pooled', 'unguarded', 'naive', 'per-request', 'raw-sql'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export const SERVER_TITLES: Record<ServerKind, string> = {
   pooled: 'pooled (product)',
+  unguarded: 'product, limits and timeouts off',
   naive: 'naive (per-parent queries)',
   'per-request': 'per-request client',
   'raw-sql': 'raw SQL (bound)',
