@@ -15,6 +15,10 @@ import { ErrorCode, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './e
 import type { Logger } from './logger';
 import { buildSchema } from './schema';
 import { compiledExecutor } from './graphql/compiled-executor';
+import { metricsPlugin } from './graphql/metrics-plugin';
+import { mountHealthRoutes } from './http/health';
+import { Readiness } from './http/readiness';
+import { createMetrics } from './observability/metrics';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */
 export const DEBUG_HEADER = 'x-debug-telemetry';
@@ -42,7 +46,10 @@ export interface RunningServer {
   httpServer: Server;
   /** GraphQL operations executing now; they go on after a client hangs up. */
   operationsInFlight(): number;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
+  /**
+   * Turns /ready to 503 `draining`, keeps serving for `shutdownDelaySeconds`, then stops
+   * accepting, lets in-flight requests finish (up to the grace period), and resolves.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,6 +98,8 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   app.set('etag', false);
   const httpServer = createHttpServer(app);
   const load = { inFlight: 0 };
+  const metrics = createMetrics(db.pool);
+  const readiness = new Readiness(db.pool);
   const apollo = new ApolloServer<Context>({
     ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
@@ -102,6 +111,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       operationPlugin(config, logger, load),
+      metricsPlugin(metrics),
     ],
   });
   await apollo.start();
@@ -114,9 +124,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const createContext =
     options.createContext ??
     (({ req }: { req: express.Request }) => sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') }));
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
-  });
+  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => load.inFlight, readiness, metrics });
   app.use(
     '/graphql',
     cors(),
@@ -137,6 +145,12 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     url: `http://${host}:${port}/graphql`,
     httpServer,
     operationsInFlight: () => load.inFlight,
-    stop: () => (stopping ??= apollo.stop()),
+    stop: () =>
+      (stopping ??= (async () => {
+        readiness.startDraining();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
+        await apollo.stop();
+        metrics.close();
+      })()),
   };
 }

@@ -30,6 +30,7 @@ type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (
  */
 export class InstrumentedPool extends pg.Pool {
   private readonly acquireTimeoutMs: number;
+  private readonly acquireWaitListeners = new Set<(waitedMs: number) => void>();
 
   constructor(config: pg.PoolConfig) {
     super({ ...config, Client: CountingClient as unknown as typeof pg.Client });
@@ -47,6 +48,7 @@ export class InstrumentedPool extends pg.Pool {
       const waited = performance.now() - started;
       processStats.acquisitions++;
       processStats.acquireWaitMs += waited;
+      for (const listener of this.acquireWaitListeners) listener(waited);
       (client as unknown as CountingClient).operation = operation;
       if (operation) {
         operation.acquireWaitMs += waited;
@@ -78,6 +80,15 @@ export class InstrumentedPool extends pg.Pool {
       return;
     }
     return super.connect().then(acquired, (err: Error) => Promise.reject(failed(err)));
+  }
+
+  /**
+   * Calls `listener` with the milliseconds each checkout waited for its connection,
+   * including checkouts outside any operation. Returns a function that unsubscribes.
+   */
+  onAcquireWait(listener: (waitedMs: number) => void): () => void {
+    this.acquireWaitListeners.add(listener);
+    return () => this.acquireWaitListeners.delete(listener);
   }
 
   /** Connections open, idle and requests waiting for one. */
