@@ -1,6 +1,11 @@
 import { useTestApi } from '../helpers/api';
 import { getBeside, parsePrometheus, sampleValue, scrape } from '../helpers/metrics';
 import { LIMIT_REFUSAL_CODES } from '../../src/observability/metrics';
+import { loadConfig } from '../../src/config';
+import { contextFactory } from '../../src/context';
+import { openDatabase } from '../../src/db/client';
+import { createLogger } from '../../src/logger';
+import { createServer } from '../../src/server';
 
 const handle = useTestApi();
 
@@ -74,5 +79,31 @@ describe('GET /metrics', () => {
     const counted = samples.filter((s) => s.name === DURATION && s.labels.outcome === 'ok' && s.labels.operation.startsWith('Op'));
     const other = sampleValue(samples, DURATION, { operation: 'other', outcome: 'ok' }) ?? 0;
     expect(counted.reduce((sum, s) => sum + s.value, 0) + other).toBe(151);
+  });
+
+  it('counts a request Apollo refuses before parsing under its code', async () => {
+    const res = await fetch(handle.api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ variables: {} }) });
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+    expect(sampleValue(await scrape(handle.api.url), 'graphql_errors_total', { code: 'BAD_REQUEST' })).toBe(1);
+  });
+
+  it('observes the cost that cost analysis leaves on the context as ctx.cost', async () => {
+    const db = openDatabase(handle.database.url);
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: handle.database.url });
+    const context = contextFactory(db, { maxStatementsPerRequest: 2, jwtSecret: config.jwtSecret });
+    const server = await createServer(config, db, createLogger('silent'), { createContext: async () => Object.assign(await context(), { cost: 42 }) });
+    try {
+      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ genres(first: 1) { nodes { name } } }' }) });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const samples = await scrape(server.url);
+      expect(sampleValue(samples, 'graphql_operation_cost_count')).toBe(1);
+      expect(sampleValue(samples, 'graphql_operation_cost_sum')).toBe(42);
+      expect(sampleValue(samples, 'graphql_operation_cost_bucket', { le: '64' })).toBe(1);
+    } finally {
+      await server.stop();
+      await db.close();
+    }
   });
 });
