@@ -65,7 +65,7 @@ function operationMetrics(registry: Registry) {
   return {
     requestDuration: new Histogram({
       name: 'graphql_request_duration_seconds',
-      help: 'Time from receiving a GraphQL request to sending its response, by operation name and outcome (ok or the first error code)',
+      help: 'Time to answer a GraphQL request, from its context being built to its response being ready, by operation name and outcome (ok or the first error code)',
       labelNames: ['operation', 'outcome'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
