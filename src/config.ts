@@ -12,6 +12,11 @@ export interface Config {
   logLevel: string;
   /** Seconds that in-flight requests get to finish on SIGTERM before connections are cut. */
   shutdownGraceSeconds: number;
+  /**
+   * Seconds between the start of shutdown and closing the listener, while /ready answers
+   * 503 `draining` so load balancers stop routing here; requests are still served.
+   */
+  shutdownDelaySeconds: number;
   /** Most concurrent SQL statements (so pooled connections) one request may use. */
   maxStatementsPerRequest: number;
   /** HMAC secret that signs and verifies bearer tokens (HS256). */
@@ -81,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     production: env.NODE_ENV === 'production',
     logLevel,
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 3600),
     maxStatementsPerRequest: int('MAX_STATEMENTS_PER_REQUEST', 2, 1, 1000),
     jwtSecret: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
     tokenMaxLifetimeSeconds: int('TOKEN_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),

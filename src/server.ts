@@ -17,6 +17,10 @@ import { buildSchema } from './schema';
 import { compiledExecutor } from './graphql/compiled-executor';
 import { KnownOperationTypeRule, limitsPlugin } from './graphql/limits';
 import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
+import { metricsPlugin } from './graphql/metrics-plugin';
+import { mountHealthRoutes } from './http/health';
+import { Readiness } from './http/readiness';
+import { createMetrics } from './observability/metrics';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */
 export const DEBUG_HEADER = 'x-debug-telemetry';
@@ -44,7 +48,10 @@ export interface RunningServer {
   httpServer: Server;
   /** GraphQL operations executing now; they go on after a client hangs up. */
   operationsInFlight(): number;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
+  /**
+   * Turns /ready to 503 `draining`, keeps serving for `shutdownDelaySeconds`, then stops
+   * accepting, lets in-flight requests finish (up to the grace period), and resolves.
+   */
   stop(): Promise<void>;
 }
 
@@ -95,6 +102,8 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const httpServer = createHttpServer(app);
   const load = { inFlight: 0 };
   const limitsOn = Object.values(config.limits).some((limit) => limit > 0);
+  const metrics = createMetrics(db.pool);
+  const readiness = new Readiness(db.pool);
   const apollo = new ApolloServer<Context>({
     ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
@@ -110,6 +119,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       ...(limitsOn ? [limitsPlugin(config.limits)] : []),
       operationPlugin(config, logger, load),
+      metricsPlugin(metrics),
     ],
   });
   await apollo.start();
@@ -124,9 +134,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     options.createContext ??
     (({ req, res }: { req: express.Request; res: express.Response }) =>
       sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', operationsInFlight: load.inFlight, pool: db.pool.usage });
-  });
+  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => load.inFlight, readiness, metrics });
   app.use(
     '/graphql',
     cors(),
@@ -149,6 +157,12 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     url: `http://${host}:${port}/graphql`,
     httpServer,
     operationsInFlight: () => load.inFlight,
-    stop: () => (stopping ??= apollo.stop()),
+    stop: () =>
+      (stopping ??= (async () => {
+        readiness.startDraining();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
+        await apollo.stop();
+        metrics.close();
+      })()),
   };
 }

@@ -44,6 +44,7 @@ type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (
  */
 export class InstrumentedPool extends pg.Pool {
   private readonly acquireTimeoutMs: number;
+  private readonly acquireWaitListeners = new Set<(waitedMs: number) => void>();
 
   constructor(config: pg.PoolConfig) {
     super({ ...config, Client: CountingClient as unknown as typeof pg.Client });
@@ -61,6 +62,7 @@ export class InstrumentedPool extends pg.Pool {
       const waited = performance.now() - started;
       processStats.acquisitions++;
       processStats.acquireWaitMs += waited;
+      for (const listener of this.acquireWaitListeners) listener(waited);
       (client as unknown as CountingClient).operation = operation;
       if (operation) {
         const { stats } = operation;
@@ -130,6 +132,15 @@ export class InstrumentedPool extends pg.Pool {
     connection.connect(host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : port, host);
     // The server closes the cancel connection itself; this only bounds one that does not answer.
     setTimeout(() => connection.stream?.destroy(), 5_000).unref();
+  }
+
+  /**
+   * Calls `listener` with the milliseconds each checkout waited for its connection,
+   * including checkouts outside any operation. Returns a function that unsubscribes.
+   */
+  onAcquireWait(listener: (waitedMs: number) => void): () => void {
+    this.acquireWaitListeners.add(listener);
+    return () => this.acquireWaitListeners.delete(listener);
   }
 
   /** Connections open, idle and requests waiting for one. */
