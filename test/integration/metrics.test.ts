@@ -55,8 +55,9 @@ describe('GET /metrics', () => {
     expect(delta('graphql_operation_statements_count')).toBe(2);
     expect(delta('graphql_operation_statements_sum')).toBe(ok.telemetry.statements + bad.telemetry.statements);
     expect(delta('graphql_operation_peak_connections_count')).toBe(2);
-    // Nothing computes a cost on this branch, so nothing is observed.
-    expect(delta('graphql_operation_cost_count')).toBe(0);
+    // Both were measured before they ran; their costs are what telemetry reports.
+    expect(delta('graphql_operation_cost_count')).toBe(2);
+    expect(delta('graphql_operation_cost_sum')).toBe((ok.telemetry as { cost?: number }).cost! + (bad.telemetry as { cost?: number }).cost!);
     expect(delta('db_pool_acquire_wait_seconds_count')).toBeGreaterThanOrEqual(ok.telemetry.statements);
     expect(sampleValue(after, 'db_pool_connections')).toBeGreaterThanOrEqual(1);
   });
@@ -88,11 +89,14 @@ describe('GET /metrics', () => {
     expect(sampleValue(await scrape(handle.api.url), 'graphql_errors_total', { code: 'BAD_REQUEST' })).toBe(1);
   });
 
-  it('observes the cost that cost analysis leaves on the context as ctx.cost', async () => {
+  it('observes the cost that cost analysis leaves on the context as ctx.cost, even from a context of its own', async () => {
     const db = openDatabase(handle.database.url);
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: handle.database.url });
     const context = contextFactory(db, { maxStatementsPerRequest: 2, jwtSecret: config.jwtSecret });
-    const server = await createServer(config, db, createLogger('silent'), { createContext: async () => Object.assign(await context(), { cost: 42 }) });
+    // Limits off, so nothing measures the operation: the cost is the context's own.
+    const server = await createServer({ ...config, limits: { ...config.limits, maxCost: 0, maxDepth: 0, maxAliases: 0, maxDirectives: 0, maxFields: 0, maxTokens: 0, maxDocumentBytes: 0 } }, db, createLogger('silent'), {
+      createContext: async () => Object.assign(await context(), { cost: 42 }),
+    });
     try {
       const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ genres(first: 1) { nodes { name } } }' }) });
       expect(res.status).toBe(200);

@@ -74,18 +74,25 @@ async function load(until: Promise<void>, workers = 6): Promise<Outcome[]> {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('database outages', () => {
-  it('answers 503 DATABASE_UNAVAILABLE with Retry-After while the database is gone, and recovers by itself', async () => {
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After while the database is gone, /ready follows, and both recover by itself', async () => {
     await api.query(QUERY);
+    const ready = api.url.replace('/graphql', '/ready');
+    // Before the load: under it, /ready may rightly say the pool is saturated.
+    const readiness: number[] = [(await fetch(ready)).status];
     const outcomes = load(
       (async () => {
         await sleep(500);
         await link.down();
         await sleep(2_000);
+        readiness.push((await fetch(ready)).status);
         await link.up();
         await sleep(1_500);
       })(),
     );
     const all = await outcomes;
+    for (let i = 0; i < 30 && (await fetch(ready)).status !== 200; i++) await sleep(200);
+    readiness.push((await fetch(ready)).status);
+    expect(readiness).toEqual([200, 503, 200]);
     const failed = all.filter((o) => o.status !== 200 || o.code);
     expect(all.filter((o) => o.code === 'INTERNAL_SERVER_ERROR')).toEqual([]);
     expect(failed.length).toBeGreaterThan(0);
