@@ -13,6 +13,10 @@ export interface Database {
   pool: InstrumentedPool;
   /** Whether statements are prepared once per connection (off behind PgBouncer). */
   prepareStatements: boolean;
+  /** Longest a transaction may run: under `pool_timeout`, at most 5 s. */
+  transactionTimeoutMs: number;
+  /** `pool_timeout` in ms (0: wait forever). */
+  acquireTimeoutMs: number;
   /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,6 +52,8 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
     prisma,
     pool,
     prepareStatements,
+    transactionTimeoutMs: acquireTimeoutMs > 0 ? Math.min(5_000, Math.max(500, acquireTimeoutMs / 2)) : 5_000,
+    acquireTimeoutMs,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
   };
 }

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseFailure } from './failures';
 import type { InstrumentedPool } from './instrumented-pool';
 import { newOperationStats, operationScope, type OperationScope, type OperationStats } from './stats';
@@ -10,7 +10,14 @@ export interface DatabaseHandles {
   pool: InstrumentedPool;
   /** Whether statements (ours in {@link RequestDb.columns}, and Prisma's) are prepared once per connection. */
   prepareStatements: boolean;
+  /** Longest a transaction may run, shorter than `pool_timeout` so none outlives a waiting request's patience. */
+  transactionTimeoutMs?: number;
+  /** Longest a transaction waits for its connection (`pool_timeout`). */
+  acquireTimeoutMs?: number;
 }
+
+/** What statements run on: the shared client, or one transaction's. */
+export type Queryable = Prisma.TransactionClient;
 
 /**
  * One request's door to the database. Every statement of the request goes through
@@ -24,6 +31,9 @@ export class RequestDb {
   private readonly scope: OperationScope;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly committed: Array<() => void> = [];
+  /** Set on the door a transaction hands its callback: every statement runs in it. */
+  private tx: Queryable | undefined;
 
   constructor(
     private readonly handles: DatabaseHandles,
@@ -35,17 +45,57 @@ export class RequestDb {
     signal.addEventListener('abort', () => this.cancel(), { once: true });
   }
 
+  /** Whether this door runs its statements in a transaction. */
+  get inTransaction(): boolean {
+    return this.tx !== undefined;
+  }
+
+  /** Calls `listener` after each transaction of this request commits (loaders clear their caches). */
+  onCommit(listener: () => void): void {
+    this.committed.push(listener);
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: every statement it sends through the
+   * door it is given, Prisma's and ours, runs in that transaction and sees its uncommitted
+   * rows. It times out before `pool_timeout`, and holds its connection for nothing else.
+   * After it commits, the request's loaders forget what they cached.
+   */
+  async transaction<T>(work: (tx: RequestDb) => Promise<T>): Promise<T> {
+    if (this.tx) return work(this);
+    const timeout = this.handles.transactionTimeoutMs ?? 5_000;
+    // Prisma's own timeout gives up on the transaction but lets its statement run on: cancel it.
+    const timer = setTimeout(() => this.cancelStatements(), timeout);
+    const result = await this.inSlot(() =>
+      this.handles.prisma.$transaction(
+        async (client) => {
+          const door = new RequestDb(this.handles, 1, this.scope.signal);
+          Object.assign(door, { stats: this.stats, tx: client });
+          (door as unknown as { scope: OperationScope }).scope = this.scope;
+          return work(door);
+        },
+        { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },
+      ),
+    ).finally(() => clearTimeout(timer));
+    for (const listener of this.committed) listener();
+    return result;
+  }
+
   // Cancels what runs and wakes what waits for a slot, which then finds the signal aborted.
   private cancel(): void {
-    for (const client of this.scope.clients) this.handles.pool.cancel(client);
+    this.cancelStatements();
     for (const wake of this.waiting.splice(0)) wake();
   }
 
+  private cancelStatements(): void {
+    for (const client of this.scope.clients) this.handles.pool.cancel(client);
+  }
+
   /** Runs Prisma work for this request once one of its slots is free. */
-  run<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+  run<T>(work: (prisma: Queryable) => Promise<T>): Promise<T> {
     // Prisma's promises are lazy: the query starts at then(), which happens inside the
     // scope because `inSlot` awaits it there.
-    return this.inSlot(() => work(this.handles.prisma));
+    return this.inSlot(() => work(this.tx ?? (this.handles.prisma as Queryable)));
   }
 
   /**
@@ -55,6 +105,12 @@ export class RequestDb {
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
   async columns(sql: string, params: unknown[]): Promise<unknown[][]> {
+    const { tx } = this;
+    if (tx) {
+      // In a transaction, through its connection, so the page sees the transaction's rows.
+      const rows = await this.inSlot(() => tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params));
+      return ((rows[0] && Object.values(rows[0])[0]) ?? []) as unknown[][];
+    }
     const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
     const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array' }));
     return (result.rows[0]?.[0] ?? []) as unknown[][];

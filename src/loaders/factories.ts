@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
-import type { PrismaClient } from '../generated/prisma/client';
 import { modelMeta, type ModelName } from '../generated/model-meta';
-import type { RequestDb } from '../db/request-db';
+import type { Queryable, RequestDb } from '../db/request-db';
 import type { GraphQLResolveInfo } from 'graphql';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from './page';
 import { selectionOnNodes, type NodeSelection } from './lookahead';
@@ -20,7 +19,7 @@ interface Delegate {
   count(args: unknown): Promise<number>;
 }
 
-function delegate(prisma: PrismaClient, model: ModelName): Delegate {
+function delegate(prisma: Queryable, model: ModelName): Delegate {
   return (prisma as unknown as Record<string, Delegate>)[model[0].toLowerCase() + model.slice(1)];
 }
 

@@ -108,6 +108,10 @@ const factories: Factories = {
  */
 export function createLoaders(db: RequestDb, mode: LoaderMode = 'batched'): Loaders {
   const loaders = {} as Loaders;
+  // A committed write may change any row a loader cached: forget them all.
+  db.onCommit(() => {
+    for (const { value } of Object.values(Object.getOwnPropertyDescriptors(loaders))) (value as { clearAll?: () => void } | undefined)?.clearAll?.();
+  });
   for (const name of Object.keys(factories) as Array<keyof Loaders>) {
     Object.defineProperty(loaders, name, {
       configurable: true,
