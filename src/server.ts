@@ -94,6 +94,9 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const apollo = new ApolloServer<Context>({
     ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
     introspection: !config.production,
+    // The process's owner (main.ts) handles signals: Apollo's own handler would re-raise
+    // the signal once stopped, killing the process before the database is released.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => toClientError(formatted, error, config.production),
     plugins: [

@@ -1,8 +1,13 @@
+import type pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { InstrumentedPool } from './instrumented-pool';
 import { parsePoolUrl } from './pool-url';
 import { statementName } from './statements';
+import { terminateConnections } from './terminate';
+
+/** Longest wait for the server to terminate this pool's busy backends. */
+const TERMINATE_TIMEOUT_MS = 2_000;
 
 /** The process's one database handle: a pool we own and the PrismaClient over it. */
 export interface Database {
@@ -10,8 +15,16 @@ export interface Database {
   pool: InstrumentedPool;
   /** Whether statements are prepared once per connection (off behind PgBouncer). */
   prepareStatements: boolean;
-  /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
+  /**
+   * Disconnects Prisma and closes every pooled connection, once those checked out are
+   * released. Safe to call twice.
+   */
   close(): Promise<void>;
+  /**
+   * Cuts the connections still checked out (statements still running fail), so a pending
+   * {@link Database.close} can finish. For shutdown, after the grace period.
+   */
+  terminate(): Promise<void>;
 }
 
 /**
@@ -32,6 +45,9 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   // An idle connection that the server drops (restart, idle timeout) emits here;
   // pg-pool discards it and the next checkout opens a new one.
   pool.on('error', () => undefined);
+  const open = new Set<pg.Client>();
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => open.delete(client));
   // pg runs a statement unnamed when the generator gives no name (past the cap).
   const statementNameGenerator = prepareStatements ? ({ sql, args }: { sql: string; args: unknown[] }) => statementName(sql, args.length) as string : undefined;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
@@ -41,5 +57,6 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
     pool,
     prepareStatements,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
+    terminate: () => terminateConnections(connectionString, [...open], TERMINATE_TIMEOUT_MS),
   };
 }
