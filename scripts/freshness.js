@@ -13,7 +13,7 @@
 'use strict';
 const { createHash } = require('node:crypto');
 const { spawnSync } = require('node:child_process');
-const { existsSync, readFileSync, readdirSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -69,17 +69,64 @@ function mark(name, hash = inputsHash(name)) {
   writeFileSync(join(ROOT, STEPS[name].stamp), hash);
 }
 
+const LOCK = join(ROOT, '.freshness.lock');
+/** Longest wait for another process's generate or build. */
+const LOCK_WAIT_MS = 10 * 60_000;
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+// Two `npm start` at once on a changed tree must not both write src/generated/ and dist/.
+// The lock file holds its owner's pid; a dead owner's lock is removed.
+function withLock(fn) {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(LOCK, 'utf8'));
+    } catch {
+      continue;
+    }
+    // An empty file is a lock being written.
+    if (holder > 0 && !alive(holder)) rmSync(LOCK, { force: true });
+    else if (Date.now() > deadline) throw new Error(`Process ${holder} has held ${LOCK} for ${LOCK_WAIT_MS / 1000} s; delete it if that process is gone`);
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
 /** Runs each named step whose inputs changed since it last succeeded; throws if one fails. */
 function ensure(names) {
-  for (const name of names) {
-    // Hashed before running, so an edit made meanwhile leaves the step stale.
-    const hash = inputsHash(name);
-    if (isFresh(name, hash)) continue;
-    console.error(`${name}: inputs changed since the last run, running it`);
-    const result = STEPS[name].run();
-    if (result.status !== 0) throw new Error(`${name} failed (exit ${result.status ?? result.signal})`);
-    mark(name, hash);
-  }
+  // Hashed before running, so an edit made meanwhile leaves the step stale.
+  const stale = (name) => !isFresh(name, inputsHash(name));
+  if (!names.some(stale)) return;
+  withLock(() => {
+    for (const name of names) {
+      const hash = inputsHash(name);
+      // Checked again under the lock: another process may have just run it.
+      if (isFresh(name, hash)) continue;
+      console.error(`${name}: inputs changed since the last run, running it`);
+      const result = STEPS[name].run();
+      if (result.status !== 0) throw new Error(`${name} failed (exit ${result.status ?? result.signal})`);
+      mark(name, hash);
+    }
+  });
 }
 
 module.exports = { ensure, mark, inputsHash, STEPS };
