@@ -28,7 +28,11 @@ export interface ShutdownOptions {
 }
 
 /** Starts a shutdown; calling it again returns the shutdown already under way. */
-export type Shutdown = (reason: string, exitCode: number) => Promise<void>;
+export interface Shutdown {
+  (reason: string, exitCode: number): Promise<void>;
+  /** Whether a shutdown is under way (work failing now may be its doing). */
+  readonly started: boolean;
+}
 
 /** Whether `work` settles within `ms` (true), or the time runs out first (false). */
 async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -78,10 +82,11 @@ export function createShutdown(steps: ShutdownSteps, options: ShutdownOptions): 
     exit(code);
   };
 
-  return (reason, exitCode) => {
+  const shutdown = (reason: string, exitCode: number) => {
     if (running) logger.info(`${reason}: already shutting down`);
     return (running ??= run(reason, exitCode));
   };
+  return Object.defineProperty(shutdown, 'started', { get: () => running !== undefined }) as Shutdown;
 }
 
 /** Shuts down on SIGINT and SIGTERM, and with exit code 1 on an uncaught error. */

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     db = openDatabase(url);
     server = await createServer(config, db, logger);
   } catch (err) {
+    // A signal during startup stops the database under it: that is no failure.
+    if (shutdown.started) return;
     logger.fatal({ err }, 'Startup failed');
     await shutdown('startup failure', 1);
     return;
