@@ -79,6 +79,7 @@ export function createShutdown(steps: ShutdownSteps, options: ShutdownOptions): 
       code ||= 1;
     }
     logger.info('Stopped');
+    clearTimeout(lastResort);
     exit(code);
   };
 
