@@ -27,6 +27,8 @@ describe('npm start', () => {
   // The server npm runs, and the PostgreSQL it started.
   async function start(): Promise<{ npm: ApiProcess; server: number; postmaster: number }> {
     const npm = await startNpmStart({ DATA_DIR: dataDir });
+    // Nothing changed since beforeAll: prestart neither generates nor builds.
+    expect(npm.output()).not.toContain('inputs changed');
     const [server, ...others] = childProcesses(npm.child.pid!);
     expect(others).toEqual([]);
     expect(server.command).toMatch(/^node .*dist\/src\/main\.js$/);
