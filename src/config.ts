@@ -10,13 +10,21 @@ export interface Config {
   port: number;
   production: boolean;
   logLevel: string;
-  /** Seconds that in-flight requests get to finish on SIGTERM before connections are cut. */
+  /**
+   * Seconds a shutdown (SIGTERM, Ctrl-C) may take to drain: in-flight requests finish and
+   * the pool closes; then connections still busy are cut and the process exits.
+   */
   shutdownGraceSeconds: number;
   /**
    * Seconds between the start of shutdown and closing the listener, while /ready answers
    * 503 `draining` so load balancers stop routing here; requests are still served.
    */
   shutdownDelaySeconds: number;
+  /**
+   * Shut down if the process that started this one exits: set when started by an npm
+   * script (`npm start`), which forwards signals to us, so a SIGKILLed npm leaves no orphan.
+   */
+  exitWithParent: boolean;
   /** Most concurrent SQL statements (so pooled connections) one request may use. */
   maxStatementsPerRequest: number;
   /** HMAC secret that signs and verifies bearer tokens (HS256). */
@@ -87,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel,
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 3600),
+    exitWithParent: env.npm_lifecycle_event !== undefined,
     maxStatementsPerRequest: int('MAX_STATEMENTS_PER_REQUEST', 2, 1, 1000),
     jwtSecret: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
     tokenMaxLifetimeSeconds: int('TOKEN_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),

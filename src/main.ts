@@ -1,53 +1,53 @@
 /**
- * `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations →
- * seed if empty → listen. SIGINT/SIGTERM drain requests, close the pool, stop the
- * embedded database and exit 0.
+ * The server process (`npm start` runs the compiled dist/src/main.js): configuration →
+ * database (embedded unless DATABASE_URL) → migrations → seed if empty → listen.
+ * SIGINT/SIGTERM drain requests within SHUTDOWN_GRACE_SECONDS, cut what is still busy,
+ * release the database (the embedded one stops when no other process uses it) and exit 0.
  */
 import { loadConfig } from './config';
-import { prepareDatabase } from './db/bootstrap';
+import { prepareDatabase, type PreparedDatabase } from './db/bootstrap';
 import { openDatabase, type Database } from './db/client';
+import { createShutdown, shutDownOnSignals, watchParent } from './lifecycle';
 import { createLogger } from './logger';
-import { createServer } from './server';
+import { createServer, type RunningServer } from './server';
 import { seed } from '../prisma/seed';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const prepared = await prepareDatabase(config, (msg) => logger.info(msg));
+  let prepared: Promise<PreparedDatabase> | undefined;
   let db: Database | undefined;
-  let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  let server: RunningServer | undefined;
 
-  let shuttingDown: Promise<void> | undefined;
-  const shutdown = (reason: string, exitCode: number) =>
-    (shuttingDown ??= (async () => {
-      logger.info(`${reason}: shutting down`);
-      try {
+  // Listening before the database starts, so that a signal during startup still stops it.
+  const shutdown = createShutdown(
+    {
+      drain: async () => {
         await server?.stop();
         await db?.close();
-      } finally {
-        await prepared.stop();
-        logger.info('Stopped');
-        process.exit(exitCode);
-      }
-    })());
-  process.once('SIGINT', () => void shutdown('SIGINT', 0));
-  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
-  // A crash must not leave the embedded PostgreSQL running.
-  process.once('uncaughtException', (err) => {
-    logger.fatal({ err }, 'Uncaught exception');
-    void shutdown('crash', 1);
-  });
-  process.once('unhandledRejection', (err) => {
-    logger.fatal({ err }, 'Unhandled rejection');
-    void shutdown('crash', 1);
-  });
+      },
+      force: async () => db?.terminate(),
+      release: async () => {
+        // A database that failed to start has nothing to release.
+        const started = await prepared?.catch(() => undefined);
+        await started?.stop();
+      },
+    },
+    { logger, graceSeconds: config.shutdownGraceSeconds },
+  );
+  shutDownOnSignals(shutdown, logger);
+  if (config.exitWithParent) watchParent(() => void shutdown('npm, which started this process, exited', 0));
 
   try {
-    const seeded = await seed(prepared.url);
+    prepared = prepareDatabase(config, (msg) => logger.info(msg));
+    const { url } = await prepared;
+    const seeded = await seed(url);
     if (seeded.seeded) logger.info({ counts: seeded.counts }, 'Seeded demo data');
-    db = openDatabase(prepared.url, { statementTimeoutMs: config.statementTimeoutMs });
+    db = openDatabase(url, { statementTimeoutMs: config.statementTimeoutMs });
     server = await createServer(config, db, logger);
   } catch (err) {
+    // A signal during startup stops the database under it: that is no failure.
+    if (shutdown.started) return;
     logger.fatal({ err }, 'Startup failed');
     await shutdown('startup failure', 1);
     return;

@@ -110,6 +110,9 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     // Backstop for the document limits checked before Apollo (http/guards.ts).
     parseOptions: config.limits.maxTokens ? { maxTokens: config.limits.maxTokens } : {},
     validationRules: [KnownOperationTypeRule],
+    // The process's owner (main.ts) handles signals: Apollo's own handler would re-raise
+    // the signal once stopped, killing the process before the database is released.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => toClientError(formatted, error, config.production),
     plugins: [

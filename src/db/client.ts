@@ -1,8 +1,13 @@
+import type pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { InstrumentedPool } from './instrumented-pool';
 import { parsePoolUrl } from './pool-url';
 import { statementName } from './statements';
+import { terminateConnections } from './terminate';
+
+/** Longest wait for the server to terminate this pool's busy backends. */
+const TERMINATE_TIMEOUT_MS = 2_000;
 
 /** Longest a statement may run unless configured (STATEMENT_TIMEOUT_MS). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
@@ -17,8 +22,16 @@ export interface Database {
   transactionTimeoutMs: number;
   /** `pool_timeout` in ms (0: wait forever). */
   acquireTimeoutMs: number;
-  /** Disconnects Prisma and closes every pooled connection. Safe to call twice. */
+  /**
+   * Disconnects Prisma and closes every pooled connection, once those checked out are
+   * released. Safe to call twice.
+   */
   close(): Promise<void>;
+  /**
+   * Cuts the connections still checked out (statements still running fail), so a pending
+   * {@link Database.close} can finish. For shutdown, after the grace period.
+   */
+  terminate(): Promise<void>;
 }
 
 /**
@@ -44,6 +57,9 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   // An idle connection that the server drops (restart, idle timeout) emits here;
   // pg-pool discards it and the next checkout opens a new one.
   pool.on('error', () => undefined);
+  const open = new Set<pg.Client>();
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => open.delete(client));
   // pg runs a statement unnamed when the generator gives no name (past the cap).
   const statementNameGenerator = prepareStatements ? ({ sql, args }: { sql: string; args: unknown[] }) => statementName(sql, args.length) as string : undefined;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
@@ -55,5 +71,6 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
     transactionTimeoutMs: acquireTimeoutMs > 0 ? Math.min(5_000, Math.max(500, acquireTimeoutMs / 2)) : 5_000,
     acquireTimeoutMs,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
+    terminate: () => terminateConnections(connectionString, [...open], TERMINATE_TIMEOUT_MS),
   };
 }

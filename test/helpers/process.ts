@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ApiProcess {
@@ -12,18 +13,26 @@ export interface ApiProcess {
 const ROOT = join(__dirname, '..', '..');
 const running = new Set<ChildProcess>();
 
-/** Kills every API process a test started and left running (after a failed assertion). */
+/** Kills every process a test started and left running (after a failed assertion), with its group if it leads one. */
 export function killApiProcesses(): void {
-  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of running) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
   running.clear();
 }
 
-/** Runs `src/main.ts` as `npm start` does, and waits until it prints its URL. */
-export async function startApiProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+// Spawns a process that prints the API's URL once it listens, and waits for that line.
+async function startProcess(command: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number, detached = false): Promise<ApiProcess> {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   running.add(child);
   let output = '';
@@ -46,6 +55,60 @@ export async function startApiProcess(env: Record<string, string | undefined>, t
     });
   });
   return { child, url, output: () => output, exited };
+}
+
+/** Runs `src/main.ts` from source (as `npm run dev` does), and waits until it prints its URL. */
+export function startApiProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ApiProcess> {
+  return startProcess(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], env, timeoutMs);
+}
+
+/**
+ * Runs the real `npm start` in the repository, leading its own process group (as a shell
+ * runs a foreground job, so the group can be sent Ctrl-C's SIGINT), and waits for its URL.
+ */
+export function startNpmStart(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ApiProcess> {
+  return startProcess('npm', ['start'], env, timeoutMs, true);
+}
+
+/** Whether a process with this pid runs (an exited one not yet reaped does not). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+/** Pid and command line of each child of `pid`. */
+export function childProcesses(pid: number): Array<{ pid: number; command: string }> {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there is none.
+  }
+  return out
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [, id, command] = /^\s*(\d+)\s+(.*)$/.exec(line)!;
+      return { pid: Number(id), command };
+    });
+}
+
+/** Pid of the PostgreSQL server running on an embedded data folder, from its postmaster.pid. */
+export function postmasterPid(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+}
+
+/** Waits until `pid` is gone, up to `timeoutMs`; resolves whether it is. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return !isAlive(pid);
 }
 
 /** POSTs a GraphQL query and returns status and body. */
