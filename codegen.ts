@@ -17,8 +17,8 @@ const config: CodegenConfig = {
         scalars: { ID: { input: 'string', output: 'string | number' }, Decimal: '{ toFixed(digits: number): string } | string', DateTime: 'Date' },
         mappers: {
           ...Object.fromEntries(models.map((m) => [m, `./prisma/client#${m}`])),
-          ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../loaders/page#Page<${m}Model>`])),
-          PageInfo: '../loaders/page#Page<unknown>',
+          ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../graphql/connections#Page<${m}Model>`])),
+          PageInfo: '../graphql/connections#Page<unknown>',
           Viewer: '../auth/token#Principal',
         },
         mapperTypeSuffix: 'Model',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestDb, type DatabaseHandles } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
-import type { LoaderMode } from './loaders/factories';
 import { Access, type Viewer } from './auth/access';
 import { beforeExecution, unauthenticated } from './errors';
 import { InvalidTokenError, verifyToken, type Principal, type VerifyOptions } from './auth/token';
@@ -25,8 +24,8 @@ export interface ContextOptions {
   jwtSecret: string;
   /** Longest lifetime a bearer token may have; a day unless configured. */
   tokenMaxLifetimeSeconds?: number;
-  /** `per-parent` turns batching off: only benchmarks and tests use it, as the N+1 baseline. */
-  loaderMode?: LoaderMode;
+  /** Builds the request's loaders; the product's batched set unless a benchmark composes another. */
+  loaders?: (db: RequestDb) => Loaders;
 }
 
 export interface RequestInfo {
@@ -43,7 +42,7 @@ export function contextFactory(database: DatabaseHandles, options: ContextOption
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const viewer = await viewerOf(request.authorization, options.jwtSecret, verify);
     const db = new RequestDb(database, options.maxStatementsPerRequest, request.signal);
-    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode) };
+    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: (options.loaders ?? createLoaders)(db) };
   };
 }
 

@@ -10,7 +10,6 @@ import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPag
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { contextFactory, type Context } from './context';
-import type { LoaderMode } from './loaders/factories';
 import { RETRYABLE_CODES, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
 import type { Logger } from './logger';
 import { buildSchema } from './schema';
@@ -33,8 +32,6 @@ export interface ServerOptions {
    * interpreter, kept so tests can check the two answer alike.
    */
   execution?: 'compiled' | 'graphql-js';
-  /** `per-parent` turns batching off: only benchmarks and tests use it, as the N+1 baseline. */
-  loaderMode?: LoaderMode;
   /**
    * Builds each request's context instead of the shared-pool factory. Benchmarks use it
    * to run the client-per-request anti-pattern on this server.
@@ -131,7 +128,6 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
     tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
-    loaderMode: options.loaderMode,
   });
   const createContext =
     options.createContext ??

@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/db/client';
 import { parsePoolUrl } from '../../src/db/pool-url';
 import { processStats } from '../../src/db/stats';
 import { contextFactory } from '../../src/context';
+import { createLoaders } from '../../src/loaders';
 import { createLogger } from '../../src/logger';
 import { createServer, type ServerOptions } from '../../src/server';
 import { startRawSqlServer } from './raw-sql';
@@ -66,7 +67,9 @@ async function start(): Promise<Running> {
     const shared = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret });
     options.createContext = async ({ req }) => shared({ authorization: req.get('authorization') });
   } else if (kind === 'naive') {
-    options.loaderMode = 'per-parent';
+    // The N+1 pattern from the product's own loader factories: one statement per key, no cache, no joins.
+    const naive = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret, loaders: (request) => createLoaders(request, { batch: false, joins: false }) });
+    options.createContext = async ({ req }) => naive({ authorization: req.get('authorization') });
   } else if (kind === 'per-request') {
     const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
     // The tutorial anti-pattern: a client and its pool for each request, closed after it.

@@ -16,7 +16,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../loaders/page';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './connections';
 
 /** What an operation asks for, counted as if every fragment were written out in place. */
 export interface Measure {

@@ -1,8 +1,11 @@
 import type DataLoader from 'dataloader';
 import type { Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Playlist, Prisma, Track } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import { aggregateByParent, byKey, pageByParent, type ChildPageKey, type Join, type LoaderMode } from './factories';
-import type { Page } from './page';
+import type { Page } from '../graphql/connections';
+import { aggregateByParent } from './aggregates';
+import { BATCHED, type LoaderSite, type LoaderStyle } from './batch';
+import { byKey } from './by-key';
+import { pageByParent, type ChildPageKey, type Join } from './child-pages';
 
 type ById<T> = DataLoader<number, T | null>;
 type Pages<T> = DataLoader<ChildPageKey, Page<T>, string>;
@@ -61,52 +64,52 @@ function lineJoins(l: Loaders): Record<(typeof LINE_JOINS)[number], Join> {
   return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById } };
 }
 
-type Factories = { [K in keyof Loaders]: (db: RequestDb, l: Loaders, m: LoaderMode) => Loaders[K] };
+type Factories = { [K in keyof Loaders]: (site: LoaderSite & { loaders: Loaders }) => Loaders[K] };
 
 const factories: Factories = {
-  artistById: (db, _l, m) => byKey(db, 'Artist', 'artistById', m),
-  albumById: (db, _l, m) => byKey(db, 'Album', 'albumById', m),
-  trackById: (db, _l, m) => byKey(db, 'Track', 'trackById', m),
-  genreById: (db, _l, m) => byKey(db, 'Genre', 'genreById', m),
-  mediaTypeById: (db, _l, m) => byKey(db, 'MediaType', 'mediaTypeById', m),
-  playlistById: (db, _l, m) => byKey(db, 'Playlist', 'playlistById', m),
-  employeeById: (db, _l, m) => byKey(db, 'Employee', 'employeeById', m),
-  customerById: (db, _l, m) => byKey(db, 'Customer', 'customerById', m),
-  invoiceById: (db, _l, m) => byKey(db, 'Invoice', 'invoiceById', m),
+  artistById: (c) => byKey(c, 'Artist'),
+  albumById: (c) => byKey(c, 'Album'),
+  trackById: (c) => byKey(c, 'Track'),
+  genreById: (c) => byKey(c, 'Genre'),
+  mediaTypeById: (c) => byKey(c, 'MediaType'),
+  playlistById: (c) => byKey(c, 'Playlist'),
+  employeeById: (c) => byKey(c, 'Employee'),
+  customerById: (c) => byKey(c, 'Customer'),
+  invoiceById: (c) => byKey(c, 'Invoice'),
 
-  albumsByArtistId: (db, l, m) => pageByParent(db, { model: 'Album', parentField: 'artistId' }, 'albumsByArtistId', () => l.albumCountByArtistId, () => l.albumById, m),
-  tracksByAlbumId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', parentField: 'albumId', joins: trackJoins(l) }, 'tracksByAlbumId', () => l.trackCountByAlbumId, () => l.trackById, m),
-  tracksByGenreId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById, m),
-  tracksByPlaylistId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
-  playlistsByTrackId: (db, l, m) =>
-    pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById, m),
-  reportsByEmployeeId: (db, l, m) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById, m),
-  customersBySupportRepId: (db, l, m) =>
-    pageByParent(db, { model: 'Customer', parentField: 'supportRepId' }, 'customersBySupportRepId', () => l.customerCountBySupportRepId, () => l.customerById, m),
-  invoicesByCustomerId: (db, l, m) => pageByParent(db, { model: 'Invoice', parentField: 'customerId' }, 'invoicesByCustomerId', () => l.invoiceCountByCustomerId, () => l.invoiceById, m),
-  linesByInvoiceId: (db, l, m) => pageByParent(db, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(l) }, 'linesByInvoiceId', () => l.lineCountByInvoiceId, undefined, m),
+  albumsByArtistId: (c) => pageByParent(c, { model: 'Album', parentField: 'artistId' }, () => c.loaders.albumCountByArtistId, () => c.loaders.albumById),
+  tracksByAlbumId: (c) =>
+    pageByParent(c, { model: 'Track', parentField: 'albumId', joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByAlbumId, () => c.loaders.trackById),
+  tracksByGenreId: (c) =>
+    pageByParent(c, { model: 'Track', parentField: 'genreId', joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByGenreId, () => c.loaders.trackById),
+  tracksByPlaylistId: (c) =>
+    pageByParent(c, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByPlaylistId, () => c.loaders.trackById),
+  playlistsByTrackId: (c) =>
+    pageByParent(c, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, () => c.loaders.playlistCountByTrackId, () => c.loaders.playlistById),
+  reportsByEmployeeId: (c) => pageByParent(c, { model: 'Employee', parentField: 'reportsToId' }, () => c.loaders.reportCountByEmployeeId, () => c.loaders.employeeById),
+  customersBySupportRepId: (c) =>
+    pageByParent(c, { model: 'Customer', parentField: 'supportRepId' }, () => c.loaders.customerCountBySupportRepId, () => c.loaders.customerById),
+  invoicesByCustomerId: (c) => pageByParent(c, { model: 'Invoice', parentField: 'customerId' }, () => c.loaders.invoiceCountByCustomerId, () => c.loaders.invoiceById),
+  linesByInvoiceId: (c) => pageByParent(c, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(c.loaders) }, () => c.loaders.lineCountByInvoiceId),
 
-  albumCountByArtistId: (db, _l, m) => aggregateByParent(db, 'Album', 'artistId', 'albumCountByArtistId', undefined, m),
-  trackCountByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'trackCountByAlbumId', undefined, m),
-  durationMsByAlbumId: (db, _l, m) => aggregateByParent(db, 'Track', 'albumId', 'durationMsByAlbumId', 'milliseconds', m),
-  trackCountByGenreId: (db, _l, m) => aggregateByParent(db, 'Track', 'genreId', 'trackCountByGenreId', undefined, m),
-  trackCountByPlaylistId: (db, _l, m) => aggregateByParent(db, 'PlaylistTrack', 'playlistId', 'trackCountByPlaylistId', undefined, m),
-  playlistCountByTrackId: (db, _l, m) => aggregateByParent(db, 'PlaylistTrack', 'trackId', 'playlistCountByTrackId', undefined, m),
-  reportCountByEmployeeId: (db, _l, m) => aggregateByParent(db, 'Employee', 'reportsToId', 'reportCountByEmployeeId', undefined, m),
-  customerCountBySupportRepId: (db, _l, m) => aggregateByParent(db, 'Customer', 'supportRepId', 'customerCountBySupportRepId', undefined, m),
-  invoiceCountByCustomerId: (db, _l, m) => aggregateByParent(db, 'Invoice', 'customerId', 'invoiceCountByCustomerId', undefined, m),
-  totalSpentByCustomerId: (db, _l, m) => aggregateByParent(db, 'Invoice', 'customerId', 'totalSpentByCustomerId', 'total', m),
-  lineCountByInvoiceId: (db, _l, m) => aggregateByParent(db, 'InvoiceLine', 'invoiceId', 'lineCountByInvoiceId', undefined, m),
+  albumCountByArtistId: (c) => aggregateByParent(c, 'Album', 'artistId'),
+  trackCountByAlbumId: (c) => aggregateByParent(c, 'Track', 'albumId'),
+  durationMsByAlbumId: (c) => aggregateByParent(c, 'Track', 'albumId', 'milliseconds'),
+  trackCountByGenreId: (c) => aggregateByParent(c, 'Track', 'genreId'),
+  trackCountByPlaylistId: (c) => aggregateByParent(c, 'PlaylistTrack', 'playlistId'),
+  playlistCountByTrackId: (c) => aggregateByParent(c, 'PlaylistTrack', 'trackId'),
+  reportCountByEmployeeId: (c) => aggregateByParent(c, 'Employee', 'reportsToId'),
+  customerCountBySupportRepId: (c) => aggregateByParent(c, 'Customer', 'supportRepId'),
+  invoiceCountByCustomerId: (c) => aggregateByParent(c, 'Invoice', 'customerId'),
+  totalSpentByCustomerId: (c) => aggregateByParent(c, 'Invoice', 'customerId', 'total'),
+  lineCountByInvoiceId: (c) => aggregateByParent(c, 'InvoiceLine', 'invoiceId'),
 };
 
 /**
  * Creates the loaders for one request. Each loader is constructed the first time a
  * resolver asks for it, so an operation pays only for the loaders it uses.
  */
-export function createLoaders(db: RequestDb, mode: LoaderMode = 'batched'): Loaders {
+export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Loaders {
   const loaders = {} as Loaders;
   // A committed write may change any row a loader cached: forget them all.
   db.onCommit(() => {
@@ -116,7 +119,7 @@ export function createLoaders(db: RequestDb, mode: LoaderMode = 'batched'): Load
     Object.defineProperty(loaders, name, {
       configurable: true,
       get() {
-        const loader = factories[name](db, loaders, mode);
+        const loader = factories[name]({ db, style, name, loaders });
         Object.defineProperty(loaders, name, { value: loader });
         return loader;
       },

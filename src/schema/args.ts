@@ -1,5 +1,5 @@
 import { badUserInput, echo } from '../errors';
-import type { Sort } from '../loaders/factories';
+import type { Sort } from '../graphql/list-page';
 
 /**
  * Parses a GraphQL `ID` argument that names a row key.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql';
-import { connectionResolvers, pageInfoResolvers } from '../loaders/page';
+import { connectionResolvers, pageInfoResolvers } from '../graphql/connections';
 import { scalarResolvers } from './scalars';
 import { catalogResolvers } from './catalog/catalog.resolvers';
 import { peopleResolvers } from './people/people.resolvers';

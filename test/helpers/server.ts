@@ -1,4 +1,7 @@
 import { loadConfig } from '../../src/config';
+import { contextFactory } from '../../src/context';
+import type { RequestDb } from '../../src/db/request-db';
+import type { Loaders } from '../../src/loaders';
 import { openDatabase, type Database } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { createServer, DEBUG_HEADER, type RunningServer, type ServerOptions } from '../../src/server';
@@ -25,11 +28,18 @@ export interface TestServer {
 /** Starts the real HTTP server on a free port over `databaseUrl` (pool params allowed). */
 export async function startTestServer(
   databaseUrl: string,
-  { env, ...serverOptions }: Pick<ServerOptions, 'maxStatementsPerRequest' | 'loaderMode' | 'execution'> & { env?: Record<string, string> } = {},
+  {
+    env,
+    loaders,
+    ...serverOptions
+  }: Pick<ServerOptions, 'maxStatementsPerRequest' | 'execution'> & { env?: Record<string, string>; loaders?: (db: RequestDb) => Loaders } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...env });
   const db = openDatabase(databaseUrl, { statementTimeoutMs: config.statementTimeoutMs });
-  const server = await createServer(config, db, createLogger('silent'), serverOptions);
+  // Another loader set is composed into a context of its own, as the benchmark does.
+  const context = loaders && contextFactory(db, { maxStatementsPerRequest: serverOptions.maxStatementsPerRequest ?? config.maxStatementsPerRequest, jwtSecret: config.jwtSecret, loaders });
+  const createContext = context && (async ({ req }: { req: { get(name: string): string | undefined } }) => context({ authorization: req.get('authorization') }));
+  const server = await createServer(config, db, createLogger('silent'), { ...serverOptions, createContext });
   return {
     url: server.url,
     db,

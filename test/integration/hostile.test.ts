@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { useTestApi } from '../helpers/api';
 import { signToken } from '../../src/auth/token';
-import { encodeCursor } from '../../src/loaders/page';
+import { encodeCursor } from '../../src/graphql/connections';
 
 // In production mode, as deployed: no stack traces, no telemetry.
 const JWT_SECRET = 'a-production-secret-of-at-least-32-characters';

@@ -1,9 +1,11 @@
+import { createLoaders } from '../../src/loaders';
 import { useTestApi } from '../helpers/api';
 
 // The benchmark's naive baseline: the same resolvers with batching off. It must answer
 // exactly like the product, one statement per parent, or the comparison means nothing.
 const batched = useTestApi();
-const perParent = useTestApi({ loaderMode: 'per-parent' });
+// The N+1 pattern, composed from the product's loader factories as the benchmark does.
+const perParent = useTestApi({ loaders: (db) => createLoaders(db, { batch: false, joins: false }) });
 
 const QUERY = `{ albums(first: 5) { nodes { title artist { name } tracks(first: 3) { nodes { name genre { name } } } } } }`;
 

@@ -1,7 +1,7 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { createLoaders } from '../../src/loaders';
-import { joinedRow } from '../../src/loaders/factories';
+import { joinedRow } from '../../src/sql/row-builder';
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 

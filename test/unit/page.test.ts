@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, pageArgs, toPage, type CursorScope } from '../../src/loaders/page';
+import { decodeCursor, encodeCursor, pageArgs, toPage, type CursorScope } from '../../src/graphql/connections';
 
 const byId: CursorScope = { name: 'Album.tracks', types: ['Int'] };
 const byName: CursorScope = { name: 'Artist(name,id)', types: ['String', 'Int'] };

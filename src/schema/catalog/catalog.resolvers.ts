@@ -1,5 +1,7 @@
 import type { Resolvers } from '../../generated/graphql';
-import { childPage, joinedRow, listPage } from '../../loaders/factories';
+import { childPage } from '../../loaders/child-pages';
+import { joinedRow } from '../../sql/row-builder';
+import { listPage } from '../../graphql/list-page';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 

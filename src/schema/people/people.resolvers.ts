@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
-import { childPage, listPage } from '../../loaders/factories';
+import { childPage } from '../../loaders/child-pages';
+import { listPage } from '../../graphql/list-page';
 import { contains, rowId, sortOf } from '../args';
 
 export const peopleResolvers: Resolvers = {

@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { childPage, listPage } from '../../loaders/factories';
+import { childPage } from '../../loaders/child-pages';
+import { listPage } from '../../graphql/list-page';
 import { TRACK_JOINS } from '../../loaders';
 import { contains, rowId } from '../args';
 

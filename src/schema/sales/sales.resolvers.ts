@@ -1,7 +1,9 @@
 import type { Resolvers, SalesGroupBy } from '../../generated/graphql';
 import { Prisma, type Track } from '../../generated/prisma/client';
 import { badUserInput, forbidden } from '../../errors';
-import { childPage, joinedRow, listPage } from '../../loaders/factories';
+import { childPage } from '../../loaders/child-pages';
+import { joinedRow } from '../../sql/row-builder';
+import { listPage } from '../../graphql/list-page';
 import { LINE_JOINS } from '../../loaders';
 import { optionalId, rowId, sortOf } from '../args';
 

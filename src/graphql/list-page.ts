@@ -1,0 +1,59 @@
+import type DataLoader from 'dataloader';
+import type { ModelName } from '../generated/model-meta';
+import type { RequestDb } from '../db/request-db';
+import { delegate } from '../db/delegate';
+import { typeOf } from '../sql/identifiers';
+import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
+
+/** Sort order of a top-level list: fields in priority order, the last one unique. */
+export interface Sort {
+  fields: string[];
+  descending?: boolean;
+}
+
+// A top-level list is its model in one ordering; its cursors hold that ordering's values.
+const listScopes = new Map<string, CursorScope>();
+function listScope(model: ModelName, sort: Sort): CursorScope {
+  const name = `${model}(${sort.fields.join(',')}${sort.descending ? ' desc' : ''})`;
+  let scope = listScopes.get(name);
+  if (!scope) listScopes.set(name, (scope = { name, types: sort.fields.map((f) => typeOf(model, f)) }));
+  return scope;
+}
+
+/** A top-level list filtered by `where`, in `sort` order, paged by keyset. */
+export async function listPage<Row extends { id: number }>(
+  db: RequestDb,
+  model: ModelName,
+  where: Record<string, unknown>,
+  sort: Sort,
+  args: ConnectionArgs,
+  /** The model's by-id loader, primed with the page's rows. */
+  byId?: DataLoader<number, Row | null>,
+): Promise<Page<Row>> {
+  const page = pageArgs(args, listScope(model, sort));
+  const descending = Boolean(sort.descending) !== page.backward;
+  const seek = page.cursor ? keyset(sort.fields, page.cursor, descending ? 'lt' : 'gt') : undefined;
+  const rows =
+    page.size === 0
+      ? []
+      : ((await db.run((prisma) =>
+          delegate(prisma, model).findMany({
+            where: seek ? { AND: [where, seek] } : where,
+            orderBy: sort.fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
+            take: page.size + 1,
+          }),
+        )) as Row[]);
+  if (byId) for (const row of rows) byId.prime(row.id, row);
+  const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
+  return toPage(rows, page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
+}
+
+// Rows strictly beyond `values` in (f1, f2, …) order: f1 ⋛ v1 OR (f1 = v1 AND f2 ⋛ v2) …
+function keyset(fields: string[], values: unknown[], op: 'gt' | 'lt'): Record<string, unknown> {
+  return {
+    OR: fields.map((field, i) => ({
+      ...Object.fromEntries(fields.slice(0, i).map((f, j) => [f, values[j]])),
+      [field]: { [op]: values[i] },
+    })),
+  };
+}

@@ -1,0 +1,108 @@
+import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ModelName } from '../generated/model-meta';
+import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
+import { selectionOnNodes, type NodeSelection } from '../graphql/lookahead';
+import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
+import { pageStatement, type ChildSource } from '../sql/page-statement';
+import { JOINED, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
+import { fieldsOf } from '../sql/identifiers';
+import { groupBy, loaderOptions, recordBatch, type LoaderSite } from './batch';
+
+/** A key of a to-many loader: whose children, which page of them, and what of them to read. */
+export interface ChildPageKey {
+  parentId: number;
+  page: PageArgs;
+  /**
+   * What the client selected on the children: the page reads those columns (with the
+   * id and the foreign keys of selected relations) and the selected to-one relations it
+   * can join. Without it, the page reads every column and joins nothing.
+   */
+  select?: NodeSelection;
+}
+
+// Child pages run by id; the list is the field they are read through (Album.tracks).
+const childScopes = new Map<string, CursorScope>();
+function childScope(info: GraphQLResolveInfo): CursorScope {
+  const name = `${info.parentType.name}.${info.fieldName}`;
+  let scope = childScopes.get(name);
+  if (!scope) childScopes.set(name, (scope = { name, types: ['Int'] }));
+  return scope;
+}
+
+/** The key a connection field's resolver loads: its arguments checked, its selection looked ahead. */
+export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: readonly string[]): ChildPageKey {
+  return { parentId, page: pageArgs(args, childScope(info)), select: selectionOnNodes(info, joinable) };
+}
+
+/** A to-one relation of the child that can be read by a join and primed into its loader. */
+export interface Join extends JoinSpec {
+  byId: () => DataLoader<number, any>;
+}
+
+/** Where a parent's children are, and the to-one relations a page of them may read in its own statement. */
+export type Children = ChildSource & { joins?: Record<string, Join> };
+
+// Rows joined whole are primed into their by-id loaders, so later lookups cost nothing.
+function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
+  for (const { name, model, columns } of plan.joined) {
+    if (columns.length !== fieldsOf(model).length) continue;
+    const loader = joins[name].byId();
+    for (const row of rows) {
+      const other = row[JOINED][name] as { id: number } | null;
+      if (other) loader.prime(other.id, other);
+    }
+  }
+}
+
+/**
+ * Pages of child rows per parent, ordered by the child's id. All parents asking for the
+ * same page shape are served by one statement that reads each parent's page on its own,
+ * so "the first 10 tracks of each of 50 albums" reads at most 50 × 11 rows, whatever the
+ * albums hold.
+ */
+export function pageByParent<Row extends { id: number }>(
+  { db, style, name }: LoaderSite,
+  children: Children,
+  count: () => DataLoader<number, number>,
+  /** The child's by-id loader, primed with every row read whole. */
+  byId?: () => DataLoader<number, Row | null>,
+): DataLoader<ChildPageKey, Page<Row>, string> {
+  const child: ModelName = children.model;
+  // Without joins, each relation is read on its own, as a resolver without loaders would.
+  const joins = style.joins ? (children.joins ?? {}) : {};
+  const planFor = pagePlanner(child, joins);
+  const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${planFor(key.select).shape}`;
+  const cacheKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
+
+  // One statement for the parents of keys that share a shape: their pages, by parent.
+  const readGroup = async (group: ChildPageKey[], pages: Map<string, Page<Row>>) => {
+    const { page, select } = group[0];
+    const plan = planFor(select);
+    const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
+    if (page.cursor) params.push(Number(page.cursor[0]));
+    const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, joins, plan, page), params);
+    const build = rowBuilder(child, plan);
+    // With no rows, every column is null (array_agg of nothing).
+    const rows = new Array<PageRow>(columns[0]?.length ?? 0);
+    for (let r = 0; r < rows.length; r++) rows[r] = build(columns, r);
+    primeJoined(rows, plan, joins);
+    const cache = plan.whole ? byId?.() : undefined;
+    if (cache) for (const row of rows) cache.prime(row.id as number, row as unknown as Row);
+    const byParent = groupBy(rows as unknown as Array<Row & PageRow>, (row) => row[PARENT]);
+    for (const key of group) {
+      pages.set(cacheKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [row.id], () => count().load(key.parentId)));
+    }
+  };
+
+  return new DataLoader<ChildPageKey, Page<Row>, string>(
+    async (keys) => {
+      recordBatch(db, name, keys.length);
+      const pages = new Map<string, Page<Row>>();
+      // Keys of one level share their page shape; group anyway so any mix is correct.
+      await Promise.all([...groupBy(keys, shapeOf).values()].map((group) => readGroup(group, pages)));
+      return keys.map((key) => pages.get(cacheKey(key))!);
+    },
+    loaderOptions(name, style, cacheKey),
+  );
+}

@@ -1,0 +1,69 @@
+import type { ModelName } from '../generated/model-meta';
+import { codecOf } from './codecs';
+import { columnOf, tableOf, typeOf } from './identifiers';
+import type { JoinSpec, PagePlan } from './page-plan';
+
+/** Where a parent's children are: a foreign key on the child, or a join table. */
+export type ChildSource = { model: ModelName; parentField: string } | { model: ModelName; through: { model: ModelName; parentField: string; childField: string } };
+
+/** Which statement of a plan: its direction and whether it seeks past a cursor. */
+export interface PageVariant {
+  backward: boolean;
+  cursor: unknown;
+}
+
+/**
+ * The statement reading a page of children for every parent in `$1` (int[]), `$2` rows
+ * each, after the id in `$3` when seeking: built once per plan and variant.
+ *
+ * One LATERAL subquery per parent reads just that parent's page through the index on its
+ * foreign key (or the join table's key), so a page costs the rows it returns, not every
+ * child of the parent, as ranking whole partitions with a window function would. The page
+ * comes back as one JSON array of columns, each the array of that column's values in row
+ * order; the columns in this order: the child's, each joined relation's, the parent id. By
+ * column, PostgreSQL writes each column's JSON in one pass instead of a small array per
+ * row, and JSON.parse builds a few long arrays instead of many short.
+ */
+export function pageStatement(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, plan: PagePlan, page: PageVariant): string {
+  const variant = `${page.backward}:${Boolean(page.cursor)}`;
+  let sql = plan.sql.get(variant);
+  if (sql === undefined) plan.sql.set(variant, (sql = build(source, joins, plan, page)));
+  return sql;
+}
+
+function build(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, plan: PagePlan, page: PageVariant): string {
+  const child = source.model;
+  const childId = columnOf(child, 'id');
+  const direction = page.backward ? ' DESC' : '';
+  const json = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).toJson(`${alias}.${columnOf(model, f)}`);
+  const select = [...plan.own.map((f) => json('c', child, f)), ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => json(`j${i}`, model, f))), 'p.parent'];
+  // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
+  if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
+  const joined = plan.joined.map(({ name, model }, i) => ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = c.${columnOf(child, joins[name].via)}`);
+  // The aggregates take their rows in the subquery's order: nothing at their level
+  // (no join, no grouping) can reorder them, and one row feeds every column alike.
+  return (
+    `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
+    `FROM (SELECT ${select.map((expression, i) => `${expression} AS c${i}`).join(', ')} ` +
+    `FROM unnest($1::int[]) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}) s`
+  );
+}
+
+// Each parent's page, read through the index on (parent, id) of the child or the join table.
+function lateralPage(source: ChildSource, page: PageVariant): string {
+  const child = source.model;
+  const childId = columnOf(child, 'id');
+  const direction = page.backward ? ' DESC' : '';
+  const after = page.backward ? '<' : '>';
+  if ('through' in source) {
+    const { model, parentField, childField } = source.through;
+    const [parentCol, childCol] = [columnOf(model, parentField), columnOf(model, childField)];
+    const seek = page.cursor ? ` AND ${childCol} ${after} $3` : '';
+    return (
+      `CROSS JOIN LATERAL (SELECT ${childCol} AS child FROM ${tableOf(model)} WHERE ${parentCol} = p.parent${seek} ` +
+      `ORDER BY ${childCol}${direction} LIMIT $2) r JOIN ${tableOf(child)} c ON c.${childId} = r.child`
+    );
+  }
+  const seek = page.cursor ? ` AND ${childId} ${after} $3` : '';
+  return `CROSS JOIN LATERAL (SELECT * FROM ${tableOf(child)} WHERE ${columnOf(child, source.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT $2) c`;
+}

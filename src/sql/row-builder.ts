@@ -1,0 +1,59 @@
+import { LRUCache } from 'lru-cache';
+import type { ModelName } from '../generated/model-meta';
+import { codecs } from './codecs';
+import { typeOf } from './identifiers';
+import type { PagePlan } from './page-plan';
+
+/** On a row read by a page: the rows joined to it, by relation name (see {@link joinedRow}). */
+export const JOINED = Symbol('joined');
+/** On a row read by a page: the id of the parent whose page it is on. */
+export const PARENT = Symbol('parent');
+
+/** A row of a page, with what the page read beside it. */
+export type PageRow = Record<string, unknown> & { [JOINED]: Record<string, Record<string, unknown> | null>; [PARENT]: number };
+
+/**
+ * The `name` relation read together with `child` by a join: the related row, `null`
+ * when the child has none, or `undefined` when it was not joined. Resolvers return it
+ * as is, so the executor completes the field without a promise.
+ */
+export function joinedRow<T>(child: object, name: string): T | null | undefined {
+  return (child as { [JOINED]?: Record<string, T | null> })[JOINED]?.[name];
+}
+
+type RowBuilder = (columns: unknown[][], r: number) => PageRow;
+
+// Clients choose the columns, so the most recently used shapes are kept, up to a cap.
+const builders = new LRUCache<string, RowBuilder>({ max: 1000 });
+
+/**
+ * Builds a row (and the rows joined to it) from row `r` of a page's columns, in the
+ * order ./page-statement.ts reads them. Generated once per shape, as object literals of
+ * fixed shape: rows are the hot path of a nested page, and V8 builds literals far faster
+ * than objects filled in a loop. Names come from the generated model metadata, never
+ * from a request.
+ */
+export function rowBuilder(child: ModelName, plan: PagePlan): RowBuilder {
+  const key = `${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}`;
+  let build = builders.get(key);
+  if (!build) builders.set(key, (build = compile(child, plan)));
+  return build;
+}
+
+function compile(child: ModelName, plan: PagePlan): RowBuilder {
+  let index = 0;
+  const value = (model: ModelName, f: string) => {
+    const i = index++;
+    const type = typeOf(model, f);
+    return codecs[type]?.fromJson ? `(v = column[${i}][r]) === null ? null : codecs.${type}.fromJson(v)` : `column[${i}][r]`;
+  };
+  const literal = (model: ModelName, names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: ${value(model, f)}`).join(', ')} }`;
+  const own = literal(child, plan.own);
+  // A relation is null when the left join found no row: its id column is null.
+  const related = plan.joined.map(({ name, model, columns }) => {
+    const id = index + columns.indexOf('id');
+    return `${JSON.stringify(name)}: column[${id}][r] === null ? null : ${literal(model, columns)}`;
+  });
+  const body = `let v; const child = ${own}; child[PARENT] = column[${index}][r]; child[JOINED] = { ${related.join(', ')} }; return child;`;
+  return new Function('JOINED', 'PARENT', 'codecs', `return (column, r) => { ${body} };`)(JOINED, PARENT, codecs) as RowBuilder;
+}
