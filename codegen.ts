@@ -1,11 +1,15 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-const models = ['Artist', 'Album', 'Track', 'Genre', 'MediaType', 'Playlist', 'Customer', 'Employee', 'Invoice', 'InvoiceLine'];
+import { loadTypeDefs, pagedNodeTypes } from './src/schema/sdl';
+
+const typeDefs = loadTypeDefs('src/schema');
+// Every paged node type is a Prisma model read by the loaders.
+const models = pagedNodeTypes(typeDefs);
 
 // Resolver signatures typed from the SDL, with parents and results typed as the rows
 // the loaders return (Prisma models) and every connection as our Page type.
 const config: CodegenConfig = {
-  schema: 'src/schema/**/*.graphql',
+  schema: typeDefs,
   generates: {
     'src/generated/graphql.ts': {
       plugins: ['typescript', 'typescript-resolvers'],

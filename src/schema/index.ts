@@ -1,23 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql';
 import { connectionResolvers, pageInfoResolvers } from '../graphql/connections';
 import { scalarResolvers } from './scalars';
+import { loadTypeDefs } from './sdl';
 import { catalogResolvers } from './catalog/catalog.resolvers';
 import { peopleResolvers } from './people/people.resolvers';
 import { playlistResolvers } from './playlists/playlists.resolvers';
 import { salesResolvers } from './sales/sales.resolvers';
 import { version } from '../../package.json';
 
-/** The SDL of every domain, in a stable order. */
-export function loadTypeDefs(dir: string = __dirname): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((file) => file.endsWith('.graphql'))
-    .sort()
-    .map((file) => readFileSync(join(dir, file), 'utf8'));
-}
 
 const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers];
 
