@@ -100,7 +100,7 @@ export class RequestDb {
 
   /**
    * Runs one of our own SQL statements straight on the pool and returns what it sends: one
-   * JSON array of columns, each the array of that column's values (see ../db/row-values.ts).
+   * JSON array of columns, each the array of that column's values (see ../sql/codecs.ts).
    * Loaders use it for the statements they build themselves: on wide pages, Prisma's
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
