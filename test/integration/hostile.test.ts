@@ -161,4 +161,19 @@ describe('hostile input', () => {
     expect(ok.data.albums.nodes).toHaveLength(2);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(400 * 1024 * 1024);
   });
+
+  it('keeps memory bounded across 600 distinct valid documents (parse, validation and compile caches are bounded)', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    for (let batch = 0; batch < 12; batch++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => {
+          const n = batch * 50 + i;
+          // Distinct texts: aliases and page sizes vary, so no cache can share them.
+          const query = `{ a${n}: albums(first: ${1 + (n % 5)}) { nodes { t${n}: title artist { n${n}: name } tracks(first: ${1 + (n % 3)}) { nodes { name genre { name } } } } } }`;
+          return env.api.query(query).then((res) => expect(res.errors).toBeUndefined());
+        }),
+      );
+    }
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(400 * 1024 * 1024);
+  });
 });
