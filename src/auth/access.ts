@@ -7,7 +7,7 @@ import type { Principal } from './token';
 export type Viewer = Principal | { role: 'anonymous' };
 
 /**
- * What one request's viewer may see (DESIGN §3). List filters put the rule into the
+ * What one request's viewer may see (README: Who may see what). List filters put the rule into the
  * list's own SQL; single-row checks use the employee's reporting subtree, read once per
  * request, so deciding access never costs a statement per row.
  */

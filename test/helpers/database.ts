@@ -47,3 +47,18 @@ export async function serverConnections(database: string, applicationName?: stri
   );
   return Number(rows[0].n);
 }
+
+/**
+ * Gives a test file its own fresh copy of the seeded template, made in beforeAll and
+ * dropped in afterAll. Read `.database` inside tests.
+ */
+export function useTestDatabase(): { database: TestDatabase } {
+  const handle = {} as { database: TestDatabase };
+  beforeAll(async () => {
+    handle.database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await handle.database?.drop();
+  });
+  return handle;
+}

@@ -1,20 +1,10 @@
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestApi } from '../helpers/api';
 
-let database: TestDatabase;
-let api: TestServer;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestServer(database.url, { env: { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars' } });
-});
-afterAll(async () => {
-  await api?.stop();
-  await database?.drop();
-});
+const handle = useTestApi({ env: { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars' } });
 
 describe('errors in production mode', () => {
   it('gives input errors a stable code and no stack trace', async () => {
-    const res = await api.query(`{ tracks(first: 500) { nodes { id } } }`);
+    const res = await handle.api.query(`{ tracks(first: 500) { nodes { id } } }`);
     expect(res.errors?.[0]).toMatchObject({ message: 'first must be between 0 and 100, but got: 500', extensions: { code: 'BAD_USER_INPUT' } });
     expect(res.errors?.[0].extensions).not.toHaveProperty('stacktrace');
     expect(res.telemetry).toBeUndefined();
@@ -22,11 +12,11 @@ describe('errors in production mode', () => {
 
   it('hides SQL and internals of unexpected failures behind INTERNAL_SERVER_ERROR', async () => {
     const client = await import('pg');
-    const direct = new client.default.Client({ connectionString: database.url });
+    const direct = new client.default.Client({ connectionString: handle.database.url });
     await direct.connect();
     await direct.query('ALTER TABLE genre RENAME TO genre_moved');
     try {
-      const res = await api.query(`{ genres { nodes { name } } }`);
+      const res = await handle.api.query(`{ genres { nodes { name } } }`);
       expect(res.errors).toEqual([{ message: 'Internal server error', locations: expect.any(Array), path: ['genres'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
       expect(JSON.stringify(res)).not.toMatch(/genre_moved|SELECT|prisma|\.ts/i);
     } finally {
@@ -36,9 +26,9 @@ describe('errors in production mode', () => {
   });
 
   it('has no introspection or Sandbox', async () => {
-    const res = await api.query(`{ __schema { types { name } } }`);
+    const res = await handle.api.query(`{ __schema { types { name } } }`);
     expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const page = await fetch(api.url, { headers: { accept: 'text/html' } });
+    const page = await fetch(handle.api.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('EmbeddedSandbox');
   });
 });

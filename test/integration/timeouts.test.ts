@@ -1,19 +1,13 @@
 import pg from 'pg';
-import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { serverConnections, useTestDatabase } from '../helpers/database';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-let database: TestDatabase;
+const handle = useTestDatabase();
 let blocker: pg.Client;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
 
 // A lock on album holds every statement that reads it, as a slow query would.
 async function lockAlbums(): Promise<void> {
-  blocker = new pg.Client({ connectionString: database.url });
+  blocker = new pg.Client({ connectionString: handle.database.url });
   await blocker.connect();
   await blocker.query('BEGIN');
   await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
@@ -36,7 +30,7 @@ describe('time bounds', () => {
   });
 
   it('cancels a statement past STATEMENT_TIMEOUT_MS with QUERY_TIMEOUT, 503 and Retry-After', async () => {
-    api = await startTestServer(`${database.url}?connection_limit=2&application_name=t_statement`, { env: { STATEMENT_TIMEOUT_MS: '300' } });
+    api = await startTestServer(`${handle.database.url}?connection_limit=2&application_name=t_statement`, { env: { STATEMENT_TIMEOUT_MS: '300' } });
     await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
     await lockAlbums();
     try {
@@ -54,7 +48,7 @@ describe('time bounds', () => {
   });
 
   it('cancels the statements of a request past REQUEST_TIMEOUT_MS', async () => {
-    api = await startTestServer(`${database.url}?connection_limit=2&application_name=t_deadline`, { env: { REQUEST_TIMEOUT_MS: '400', STATEMENT_TIMEOUT_MS: '60000' } });
+    api = await startTestServer(`${handle.database.url}?connection_limit=2&application_name=t_deadline`, { env: { REQUEST_TIMEOUT_MS: '400', STATEMENT_TIMEOUT_MS: '60000' } });
     await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
     await lockAlbums();
     try {
@@ -69,7 +63,7 @@ describe('time bounds', () => {
   });
 
   it('cancels the statements of a client that hangs up within 3 s, and gives the connection back', async () => {
-    api = await startTestServer(`${database.url}?connection_limit=1&application_name=t_hangup`, { env: { STATEMENT_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' } });
+    api = await startTestServer(`${handle.database.url}?connection_limit=1&application_name=t_hangup`, { env: { STATEMENT_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' } });
     await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
     await lockAlbums();
     try {
@@ -89,6 +83,6 @@ describe('time bounds', () => {
     }
     // The one connection serves the next request.
     expect((await api.query(ALBUMS)).errors).toBeUndefined();
-    expect(await serverConnections(database.name, 't_hangup')).toBeLessThanOrEqual(1);
+    expect(await serverConnections(handle.database.name, 't_hangup')).toBeLessThanOrEqual(1);
   });
 });

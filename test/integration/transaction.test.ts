@@ -1,17 +1,15 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { createLoaders } from '../../src/loaders';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/database';
 
-let database: TestDatabase;
+const handle = useTestDatabase();
 let db: Database;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openDatabase(`${database.url}?connection_limit=3`);
+beforeAll(() => {
+  db = openDatabase(`${handle.database.url}?connection_limit=3`);
 });
 afterAll(async () => {
   await db?.close();
-  await database?.drop();
 });
 
 // The last 100 by id: the largest track id, inserted below, is among them.
@@ -49,7 +47,7 @@ describe('RequestDb.transaction', () => {
   });
 
   it('times out before pool_timeout and gives its connection back', async () => {
-    const short = openDatabase(`${database.url}?connection_limit=1&pool_timeout=2`);
+    const short = openDatabase(`${handle.database.url}?connection_limit=1&pool_timeout=2`);
     try {
       expect(short.transactionTimeoutMs).toBeLessThan(2_000);
       const request = new RequestDb(short, 2);
