@@ -2,27 +2,20 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import cors from 'cors';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { contextFactory, type Context } from './context';
-import { RETRYABLE_CODES, RETRY_AFTER_SECONDS, isUnexpected, toClientError } from './errors';
 import type { Logger } from './logger';
-import { buildSchema } from './schema';
-import { compiledExecutor } from './graphql/compiled-executor';
-import { KnownOperationTypeRule, limitsPlugin } from './graphql/limits';
+import { createApollo } from './graphql/apollo';
+import { limitsOn } from './graphql/limits';
+import { InFlight } from './graphql/operation-plugin';
 import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
-import { metricsPlugin } from './graphql/metrics-plugin';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
 import { createMetrics } from './observability/metrics';
 
-/** Header a client sends (outside production) to get the operation's telemetry back. */
-export const DEBUG_HEADER = 'x-debug-telemetry';
+export { DEBUG_HEADER } from './graphql/operation-plugin';
 
 export interface ServerOptions {
   /** Most concurrent statements one request may run; default from the config. */
@@ -52,39 +45,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-// Reports the request's database use: always to the debug log, and to the client in
-// `extensions.telemetry` when it asks outside production. Also turns retryable errors
-// (DATABASE_BUSY, DATABASE_UNAVAILABLE, QUERY_TIMEOUT) into HTTP 503 with Retry-After, so
-// proxies and clients back off.
-function operationPlugin(config: Config, logger: Logger, load: { inFlight: number }): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart({ request, contextValue }) {
-      load.inFlight++;
-      return {
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            if (isUnexpected(error.originalError ?? error)) {
-              logger.error({ requestId: contextValue.requestId, err: error.originalError ?? error }, 'Unexpected error');
-            }
-          }
-        },
-        async willSendResponse({ response, contextValue: ctx, operationName }) {
-          load.inFlight--;
-          const telemetry = { ...ctx.db.stats, cost: ctx.cost };
-          logger.debug({ requestId: ctx.requestId, operationName, ...telemetry }, 'operation');
-          if (response.body.kind !== 'single') return;
-          const errors = response.body.singleResult.errors;
-          if (errors?.some((e) => RETRYABLE_CODES.has(e.extensions?.code as string))) {
-            response.http.status = 503;
-            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
-          }
-          if (!config.production && request.http?.headers.get(DEBUG_HEADER)) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry };
-          }
-        },
-      };
-    },
-  };
+// Listens on the configured port (0 picks a free one) and says where the API is.
+async function listen(httpServer: Server, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http://${host}:${port}/graphql`;
 }
 
 /**
@@ -97,31 +66,10 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   // An ETag hashes every answer, and GraphQL answers (POST) are never revalidated by one.
   app.set('etag', false);
   const httpServer = createHttpServer(app);
-  const load = { inFlight: 0 };
-  const limitsOn = Object.values(config.limits).some((limit) => limit > 0);
+  const inFlight = new InFlight();
   const metrics = createMetrics(db.pool);
   const readiness = new Readiness(db.pool);
-  const apollo = new ApolloServer<Context>({
-    ...(options.execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
-    introspection: !config.production,
-    // Backstop for the document limits checked before Apollo (http/guards.ts).
-    parseOptions: config.limits.maxTokens ? { maxTokens: config.limits.maxTokens } : {},
-    validationRules: [KnownOperationTypeRule],
-    // The process's owner (main.ts) handles signals: Apollo's own handler would re-raise
-    // the signal once stopped, killing the process before the database is released.
-    stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: !config.production,
-    formatError: (formatted, error) => toClientError(formatted, error, config.production),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
-      // We set no cache hints; the default plugin would still wrap every resolver.
-      ApolloServerPluginCacheControlDisabled(),
-      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      ...(limitsOn ? [limitsPlugin(config.limits)] : []),
-      operationPlugin(config, logger, load),
-      metricsPlugin(metrics),
-    ],
-  });
+  const apollo = createApollo({ config, logger, httpServer, metrics, inFlight, execution: options.execution });
   await apollo.start();
 
   const sharedContext = contextFactory(db, {
@@ -133,29 +81,24 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     options.createContext ??
     (({ req, res }: { req: express.Request; res: express.Response }) =>
       sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
-  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => load.inFlight, readiness, metrics });
+  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics });
   app.use(
     '/graphql',
     cors(),
     ...jsonBody(),
-    ...(limitsOn ? [documentLimits(config.limits)] : []),
+    ...(limitsOn(config.limits) ? [documentLimits(config.limits)] : []),
     expressMiddleware(apollo, {
       context: createContext,
     }),
   );
   app.use(...fallbackHandlers((err) => logger.error({ err }, 'Unexpected HTTP error')));
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, resolve);
-  });
-  const { port } = httpServer.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = await listen(httpServer, config);
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}/graphql`,
+    url,
     httpServer,
-    operationsInFlight: () => load.inFlight,
+    operationsInFlight: () => inFlight.count,
     stop: () =>
       (stopping ??= (async () => {
         readiness.startDraining();

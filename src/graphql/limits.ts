@@ -12,6 +12,11 @@ import { measureOperation, type Measure } from './measure';
  * measure visits each fragment once, so refusing any document costs milliseconds.
  */
 
+/** Whether any limit is on (a benchmark turns them all off to measure what they cost). */
+export function limitsOn(limits: Limits): boolean {
+  return Object.values(limits).some((limit) => limit > 0);
+}
+
 /** What an operation is refused for: the document's text, before it is parsed. */
 export function checkDocumentText(text: string, limits: Limits): GraphQLError | undefined {
   const bytes = text.length <= limits.maxDocumentBytes / 3 ? text.length : Buffer.byteLength(text);

@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Config } from '../config';
+import type { Context } from '../context';
+import { toClientError } from '../errors';
+import type { Logger } from '../logger';
+import type { Metrics } from '../observability/metrics';
+import { buildSchema } from '../schema';
+import { compiledExecutor } from './compiled-executor';
+import { KnownOperationTypeRule, limitsOn, limitsPlugin } from './limits';
+import { metricsPlugin } from './metrics-plugin';
+import { operationPlugin, type InFlight } from './operation-plugin';
+
+export interface ApolloOptions {
+  config: Config;
+  logger: Logger;
+  /** Drained on stop, within the shutdown grace period. */
+  httpServer: Server;
+  metrics: Metrics;
+  inFlight: InFlight;
+  /** graphql-jit (the default), or graphql-js's interpreter, kept so tests can check both answer alike. */
+  execution?: 'compiled' | 'graphql-js';
+}
+
+/** The Apollo Server of the API: schema and executor, limits, error formatting and plugins. */
+export function createApollo({ config, logger, httpServer, metrics, inFlight, execution }: ApolloOptions): ApolloServer<Context> {
+  return new ApolloServer<Context>({
+    ...(execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
+    introspection: !config.production,
+    // Backstop for the document limits checked before Apollo (http/guards.ts).
+    parseOptions: config.limits.maxTokens ? { maxTokens: config.limits.maxTokens } : {},
+    validationRules: [KnownOperationTypeRule],
+    // The process's owner (main.ts) handles signals: Apollo's own handler would re-raise
+    // the signal once stopped, killing the process before the database is released.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: (formatted, error) => toClientError(formatted, error, config.production),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
+      // We set no cache hints; the default plugin would still wrap every resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      ...(limitsOn(config.limits) ? [limitsPlugin(config.limits)] : []),
+      operationPlugin(config, logger, inFlight),
+      metricsPlugin(metrics),
+    ],
+  });
+}
