@@ -58,6 +58,78 @@ function hasNul(value: ValueNode): boolean {
   return false;
 }
 
+// What measuring one operation needs: the schema, the document's fragments (each measured
+// once), and the request's variables (page sizes may come from them).
+interface Measuring {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  measured: Map<string, Measure>;
+  variables: Record<string, unknown>;
+}
+
+function pageSize(field: FieldNode, variables: Record<string, unknown>): number {
+  let size: number | undefined;
+  for (const argument of field.arguments ?? []) {
+    if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
+    const value = argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
+    if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, Math.min(Math.max(value, 0), MAX_PAGE_SIZE));
+  }
+  return size ?? DEFAULT_PAGE_SIZE;
+}
+
+function fieldMeasure(m: Measuring, field: FieldNode, parent: GraphQLCompositeType): Measure {
+  const own: Measure = {
+    ...ZERO,
+    fields: 1,
+    aliases: field.alias ? 1 : 0,
+    directives: field.directives?.length ?? 0,
+    nul: (field.arguments ?? []).some((a) => hasNul(a.value)),
+  };
+  const name = field.name.value;
+  const definition: GraphQLField<unknown, unknown> | undefined = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+  const type = definition && getNamedType(definition.type);
+  if (!field.selectionSet || !type || !isCompositeType(type)) return { ...own, depth: 1 };
+  const child = setMeasure(m, field.selectionSet, type);
+  if (name.startsWith('__')) return { ...add(own, { ...child, cost: 0 }), depth: 1 };
+  const nullable = isNonNullType(definition.type) ? definition.type.ofType : definition.type;
+  let cost: number;
+  if (/Connection$/.test(type.name)) cost = 1 + pageSize(field, m.variables) * (1 + child.cost);
+  else if (isWrapper(type) || isWrapper(parent)) cost = child.cost;
+  else if (isListType(nullable)) cost = UNPAGED_LIST_ROWS * (1 + child.cost);
+  else cost = 1 + child.cost;
+  return { ...add(own, child), depth: child.depth + 1, cost };
+}
+
+function setMeasure(m: Measuring, set: SelectionSetNode, type: GraphQLCompositeType): Measure {
+  let total = ZERO;
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      total = add(total, fieldMeasure(m, selection, type));
+      continue;
+    }
+    const directives = { ...ZERO, directives: selection.directives?.length ?? 0 };
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition ? m.schema.getType(selection.typeCondition.name.value) : type;
+      total = add(total, add(directives, on && isCompositeType(on) ? setMeasure(m, selection.selectionSet, on) : ZERO));
+    } else {
+      total = add(total, add(directives, fragmentMeasure(m, selection.name.value)));
+    }
+  }
+  return total;
+}
+
+function fragmentMeasure(m: Measuring, name: string): Measure {
+  const known = m.measured.get(name);
+  if (known) return known;
+  // Validation refuses cycles and unknown fragments; this only keeps a slip from recursing.
+  m.measured.set(name, ZERO);
+  const fragment = m.fragments.get(name);
+  const on = fragment && m.schema.getType(fragment.typeCondition.name.value);
+  const result = fragment && on && isCompositeType(on) ? add({ ...ZERO, directives: fragment.directives?.length ?? 0 }, setMeasure(m, fragment.selectionSet, on)) : ZERO;
+  m.measured.set(name, result);
+  return result;
+}
+
 /**
  * Measures one operation of a validated document. Each fragment is measured once and its
  * measure reused wherever it is spread (costs scale linearly with the rows above them), so
@@ -67,72 +139,8 @@ function hasNul(value: ValueNode): boolean {
 export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Measure {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const measured = new Map<string, Measure>();
-
-  const pageSize = (field: FieldNode): number => {
-    let size: number | undefined;
-    for (const argument of field.arguments ?? []) {
-      if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
-      const value = argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
-      if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, Math.min(Math.max(value, 0), MAX_PAGE_SIZE));
-    }
-    return size ?? DEFAULT_PAGE_SIZE;
-  };
-
-  const fieldMeasure = (field: FieldNode, parent: GraphQLCompositeType): Measure => {
-    const own: Measure = {
-      ...ZERO,
-      fields: 1,
-      aliases: field.alias ? 1 : 0,
-      directives: field.directives?.length ?? 0,
-      nul: (field.arguments ?? []).some((a) => hasNul(a.value)),
-    };
-    const name = field.name.value;
-    const definition: GraphQLField<unknown, unknown> | undefined = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
-    const type = definition && getNamedType(definition.type);
-    if (!field.selectionSet || !type || !isCompositeType(type)) return { ...own, depth: 1 };
-    const child = setMeasure(field.selectionSet, type);
-    if (name.startsWith('__')) return { ...add(own, { ...child, cost: 0 }), depth: 1 };
-    const nullable = isNonNullType(definition.type) ? definition.type.ofType : definition.type;
-    let cost: number;
-    if (/Connection$/.test(type.name)) cost = 1 + pageSize(field) * (1 + child.cost);
-    else if (isWrapper(type) || isWrapper(parent)) cost = child.cost;
-    else if (isListType(nullable)) cost = UNPAGED_LIST_ROWS * (1 + child.cost);
-    else cost = 1 + child.cost;
-    return { ...add(own, child), depth: child.depth + 1, cost };
-  };
-
-  const setMeasure = (set: SelectionSetNode, type: GraphQLCompositeType): Measure => {
-    let total = ZERO;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        total = add(total, fieldMeasure(selection, type));
-        continue;
-      }
-      const directives = { ...ZERO, directives: selection.directives?.length ?? 0 };
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        total = add(total, add(directives, on && isCompositeType(on) ? setMeasure(selection.selectionSet, on) : ZERO));
-      } else {
-        total = add(total, add(directives, fragmentMeasure(selection.name.value)));
-      }
-    }
-    return total;
-  };
-
-  const fragmentMeasure = (name: string): Measure => {
-    const known = measured.get(name);
-    if (known) return known;
-    // Validation refuses cycles and unknown fragments; this only keeps a slip from recursing.
-    measured.set(name, ZERO);
-    const fragment = fragments.get(name);
-    const on = fragment && schema.getType(fragment.typeCondition.name.value);
-    const result = fragment && on && isCompositeType(on) ? add({ ...ZERO, directives: fragment.directives?.length ?? 0 }, setMeasure(fragment.selectionSet, on)) : ZERO;
-    measured.set(name, result);
-    return result;
-  };
-
   const root = schema.getRootType(operation.operation);
   if (!root) return ZERO;
-  return add({ ...ZERO, directives: operation.directives?.length ?? 0 }, setMeasure(operation.selectionSet, root));
+  const m: Measuring = { schema, fragments, measured: new Map(), variables };
+  return add({ ...ZERO, directives: operation.directives?.length ?? 0 }, setMeasure(m, operation.selectionSet, root));
 }
