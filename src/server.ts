@@ -5,8 +5,8 @@ import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { contextFactory, type Context } from './context';
@@ -18,6 +18,7 @@ import { compiledExecutor } from './graphql/compiled-executor';
 import { KnownOperationTypeRule, limitsPlugin } from './graphql/limits';
 import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
 import { metricsPlugin } from './graphql/metrics-plugin';
+import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
 import { createMetrics } from './observability/metrics';
@@ -119,7 +120,9 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
-      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Outside production browsers get our GraphiQL (http/explorer.ts) instead of Apollo
+      // Sandbox, which loads from Apollo's CDN and so is blank without internet access.
+      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       ...(limitsOn ? [limitsPlugin(config.limits)] : []),
       operationPlugin(config, logger, load),
       metricsPlugin(metrics),
@@ -138,6 +141,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     (({ req, res }: { req: express.Request; res: express.Response }) =>
       sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
   mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => load.inFlight, readiness, metrics });
+  if (!config.production) mountExplorer(app, '/graphql');
   app.use(
     '/graphql',
     cors(),
