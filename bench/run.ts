@@ -29,8 +29,28 @@ const PROBE_REQUESTS = 40;
 /** Longest wait for a server to finish requests left over from a cell before it is restarted. */
 const DRAIN_TIMEOUT_MS = 15_000;
 
+const HELP = `Usage: npm run bench -- [options]
+
+Seeds a benchmark database (embedded PostgreSQL in .data/bench, or BENCH_DATABASE_URL),
+runs the product and the patterns it is measured against side by side, drives each with
+autocannon and writes bench/results/<date>.{json,md,svg}; a full run also rewrites the
+README's results. Exits 1 when the product's statement counts or failed requests regress
+against bench/baseline.json.
+
+  --quick                 one concurrency, short windows (about three minutes; CI runs it)
+  --scale <n>             seed scale (default 10)
+  --seconds <n>           measured seconds per cell (default 8, quick 2)
+  --concurrency <list>    e.g. 1,64 (default 1,16,64,256; quick 8)
+  --servers <list>        ${SERVER_KINDS.join(',')}
+  --scenarios <list>      album-by-id, search-albums, albums-tracks-genre,
+                          customers-invoices, playlists-tracks, store-front
+  --no-readme             leave the README alone after a full run
+  --update-baseline       rewrite bench/baseline.json after an intended change
+  -h, --help              this text`;
+
 const { values: args } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     quick: { type: 'boolean', default: false },
     scale: { type: 'string' },
     seconds: { type: 'string' },
@@ -319,9 +339,13 @@ async function main(): Promise<void> {
 
 let stopDatabase: (() => Promise<void>) | undefined;
 
-main().catch(async (err) => {
-  console.error(err);
-  await Promise.all([...running].map((s) => s.stop()));
-  await stopDatabase?.().catch(() => undefined);
-  process.exit(1);
-});
+if (args.help) {
+  console.log(HELP);
+} else {
+  main().catch(async (err) => {
+    console.error(err);
+    await Promise.all([...running].map((s) => s.stop()));
+    await stopDatabase?.().catch(() => undefined);
+    process.exit(1);
+  });
+}

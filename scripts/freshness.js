@@ -21,9 +21,9 @@ const ROOT = join(__dirname, '..');
 /** Each step: what it reads, what it must have produced, where its stamp lives, how to run it. */
 const STEPS = {
   generate: {
-    inputs: ['prisma/schema.prisma', 'prisma/generate-model-meta.ts', 'prisma.config.ts', 'codegen.ts', 'package-lock.json', 'src/schema'],
+    inputs: ['prisma/schema.prisma', 'prisma/generate-model-meta.ts', 'prisma.config.ts', 'codegen.ts', 'package-lock.json', 'src/schema', 'scripts/print-schema.ts'],
     only: (file) => !file.startsWith('src/schema') || file.endsWith('.graphql'),
-    outputs: ['src/generated/prisma/client.ts', 'src/generated/graphql.ts', 'src/generated/model-meta.ts'],
+    outputs: ['src/generated/prisma/client.ts', 'src/generated/graphql.ts', 'src/generated/model-meta.ts', 'schema.graphql'],
     stamp: 'src/generated/.inputs-hash',
     // The npm script records its own stamp when it succeeds (also after `npm install`).
     run: () => spawnSync('npm', ['run', 'generate'], { cwd: ROOT, stdio: 'inherit' }),

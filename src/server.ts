@@ -11,6 +11,7 @@ import { createApollo } from './graphql/apollo';
 import { limitsOn } from './graphql/limits';
 import { InFlight } from './graphql/operation-plugin';
 import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
+import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
 import { createMetrics } from './observability/metrics';
@@ -82,6 +83,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     (({ req, res }: { req: express.Request; res: express.Response }) =>
       sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
   mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics });
+  if (!config.production) mountExplorer(app, '/graphql');
   app.use(
     '/graphql',
     cors(),

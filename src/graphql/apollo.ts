@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config';
 import type { Context } from '../context';
 import { toClientError } from '../errors';
@@ -42,7 +42,9 @@ export function createApollo({ config, logger, httpServer, metrics, inFlight, ex
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
-      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Outside production browsers get our GraphiQL (http/explorer.ts) instead of Apollo
+      // Sandbox, which loads from Apollo's CDN and so is blank without internet access.
+      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       ...(limitsOn(config.limits) ? [limitsPlugin(config.limits)] : []),
       operationPlugin(config, logger, inFlight),
       metricsPlugin(metrics),

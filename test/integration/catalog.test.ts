@@ -115,9 +115,16 @@ describe('lookups and lists', () => {
 });
 
 describe('landing page', () => {
-  it('serves Apollo Sandbox to browsers outside production', async () => {
+  it('serves GraphiQL to browsers outside production, from the API itself: no CDN', async () => {
     const page = await fetch(api.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('EmbeddedSandbox');
+    const html = await page.text();
+    expect(html).toContain('<script src="/explorer/graphiql.js">');
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'start.js', 'graphiql.css', 'page.css']) {
+      const res = await fetch(new URL(`/explorer/${asset}`, api.url));
+      expect([asset, res.status, res.headers.get('content-type')]).toEqual([asset, 200, expect.stringMatching(asset.endsWith('.css') ? /^text\/css/ : /javascript/)]);
+    }
+    expect((await fetch(new URL('/explorer/constructor', api.url))).status).toBe(404);
   });
 });

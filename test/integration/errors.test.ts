@@ -25,10 +25,11 @@ describe('errors in production mode', () => {
     }
   });
 
-  it('has no introspection or Sandbox', async () => {
+  it('has no introspection, Sandbox or explorer', async () => {
     const res = await handle.api.query(`{ __schema { types { name } } }`);
     expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const page = await fetch(handle.api.url, { headers: { accept: 'text/html' } });
-    expect(await page.text()).not.toContain('EmbeddedSandbox');
+    expect(await page.text()).not.toMatch(/EmbeddedSandbox|graphiql/i);
+    expect((await fetch(new URL('/explorer/graphiql.js', handle.api.url))).status).toBe(404);
   });
 });

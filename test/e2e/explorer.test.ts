@@ -1,0 +1,80 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+// Debian's Chromium (`.ci/run` installs it): Playwright's own browser downloads are not
+// reachable from where this runs.
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ROOT = join(__dirname, '..', '..');
+/** Written by every run; copied to docs/explorer.png (the README's picture) with UPDATE_SCREENSHOT=1. */
+const SCREENSHOT = join(ROOT, '.scratch', 'explorer.png');
+
+// Skipped only on a developer's machine without Chromium; in CI a missing browser fails.
+const runs = existsSync(CHROMIUM) || Boolean(process.env.CI);
+if (!runs) console.warn(`Skipping the explorer browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
+const describeInBrowser = runs ? describe : describe.skip;
+
+const QUERY = '{ albums(first: 2) { nodes { title artist { name } } } }';
+
+/** The text of a GraphiQL CodeMirror 5 editor, read from CodeMirror itself (it renders only visible lines). */
+function editorText(page: Page, selector: string): Promise<string> {
+  return page.evaluate((sel) => (globalThis as any).document.querySelector(`${sel} .CodeMirror`).CodeMirror.getValue() as string, selector);
+}
+
+describeInBrowser('GraphiQL explorer at GET /graphql', () => {
+  let database: TestDatabase;
+  let api: TestServer;
+  let browser: Browser;
+  /** Requests the page made to anywhere but the API: there must be none. */
+  const offsite: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startTestServer(database.url);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await database?.drop();
+  });
+
+  it('runs a query typed into the editor, offline, and shows the answer', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const origin = new URL(api.url).origin;
+    await page.route('**/*', (route) => {
+      if (route.request().url().startsWith(origin)) return route.continue();
+      offsite.push(route.request().url());
+      return route.abort('internetdisconnected');
+    });
+    await page.goto(api.url);
+    await page.locator('.graphiql-query-editor .CodeMirror').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    // Typed key by key: CodeMirror closes brackets as they open and steps over the closing ones.
+    await page.keyboard.type(QUERY);
+    expect((await editorText(page, '.graphiql-query-editor')).replace(/\s+/g, ' ').trim()).toBe(QUERY);
+
+    await page.locator('.graphiql-execute-button').click();
+    await page.waitForFunction(() => /"albums"/.test((globalThis as any).document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''));
+    const shown = JSON.parse(await editorText(page, '.graphiql-response'));
+    expect(shown).toEqual({ data: (await api.query(QUERY)).data });
+    expect(shown.data.albums.nodes).toHaveLength(2);
+    expect(offsite).toEqual([]);
+
+    // Laid out by GraphiQL's own prettifier, for the picture.
+    await page.locator('[aria-label^="Prettify"]').click();
+    mkdirSync(join(ROOT, '.scratch'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    if (process.env.UPDATE_SCREENSHOT) copyFileSync(SCREENSHOT, join(ROOT, 'docs', 'explorer.png'));
+  });
+
+  it('leaves API requests that do not ask for HTML to the API', async () => {
+    const res = await fetch(api.url, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/json/);
+  });
+});
