@@ -47,6 +47,23 @@ describe('who may see what', () => {
     expect(staff.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('shows employees to employees only, on every path to one', async () => {
+    const customer = await authAs({ role: 'customer', customerId: 5 });
+    const paths = [
+      `{ me { customer { supportRep { firstName } } } }`,
+      `{ customers(first: 1) { nodes { supportRep { email } } } }`,
+      `{ invoices(first: 1) { nodes { customer { supportRep { birthDate } } } } }`,
+    ];
+    for (const query of paths) {
+      const res = await env.api.query(query, {}, customer);
+      expect({ query, code: res.errors?.[0].extensions?.code }).toEqual({ query, code: 'FORBIDDEN' });
+      expect(JSON.stringify(res.data)).not.toMatch(/firstName|email|birthDate/);
+    }
+    const employee = await env.api.query(`{ me { employee { reportsTo { id } reports { nodes { id } } } } customers(first: 1) { nodes { supportRep { id } } } }`, {}, await authAs({ role: 'employee', employeeId: 3 }));
+    expect(employee.errors).toBeUndefined();
+    expect(employee.data.me.employee.reportsTo.id).toBe('2');
+  });
+
   it('shows an agent exactly the customers they support', async () => {
     const res = await env.api.query(CUSTOMER_IDS, {}, await authAs({ role: 'employee', employeeId: 3 }));
     expect(res.data.customers.totalCount).toBe(20);

@@ -37,13 +37,23 @@ export const peopleResolvers: Resolvers = {
     employee: (viewer, _, { loaders }) => (viewer.role === 'employee' ? loaders.employeeById.load(viewer.employeeId) : null),
   },
   Customer: {
-    supportRep: (customer, _, { loaders }) => (customer.supportRepId === null ? null : loaders.employeeById.load(customer.supportRepId)),
+    // Only employees see employees, on every path to one (README: Who may see what).
+    supportRep: (customer, _, { access, loaders }) => {
+      access.requireEmployee('employees');
+      return customer.supportRepId === null ? null : loaders.employeeById.load(customer.supportRepId);
+    },
     invoices: (customer, args, { loaders }, info) => loaders.invoicesByCustomerId.load(childPage(customer.id, args, info)),
     totalSpent: async (customer, _, { loaders }) => (await loaders.totalSpentByCustomerId.load(customer.id)) ?? '0.00',
   },
   Employee: {
-    reportsTo: (employee, _, { loaders }) => (employee.reportsToId === null ? null : loaders.employeeById.load(employee.reportsToId)),
-    reports: (employee, args, { loaders }, info) => loaders.reportsByEmployeeId.load(childPage(employee.id, args, info)),
+    reportsTo: (employee, _, { access, loaders }) => {
+      access.requireEmployee('employees');
+      return employee.reportsToId === null ? null : loaders.employeeById.load(employee.reportsToId);
+    },
+    reports: (employee, args, { access, loaders }, info) => {
+      access.requireEmployee('employees');
+      return loaders.reportsByEmployeeId.load(childPage(employee.id, args, info));
+    },
     customers: async (employee, args, { access, loaders }, info) => {
       if (!(await access.canSeeCustomersOf(employee.id))) throw forbidden(`You may not see the customers of employee ${employee.id}`);
       return loaders.customersBySupportRepId.load(childPage(employee.id, args, info));
