@@ -44,7 +44,10 @@ const MAX_ECHO = 80;
 /** A client's value as a message shows it: JSON, cut short so a huge value is not echoed whole. */
 export function echo(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}… (${text.length} characters)`;
+  if (text.length <= MAX_ECHO) return text;
+  // Never cut between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_ECHO - 1]) ? MAX_ECHO - 1 : MAX_ECHO;
+  return `${text.slice(0, end)}… (${text.length} characters)`;
 }
 
 /** Invalid arguments: names the argument, the rule and the value given. */
@@ -137,7 +140,14 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown, 
     const failure = knownFailure(original);
     if (failure) return { message: failure.message, ...where, extensions: failure.extensions };
   }
-  const code = formatted.extensions?.code;
+  let code = formatted.extensions?.code;
+  // Apollo raises some request errors (persisted queries, bad bodies) with an HTTP 4xx
+  // status but no code of their own: they are the client's, not ours.
+  const status = (original as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR && status !== undefined && status >= 400 && status < 500) {
+    code = ErrorCode.BAD_REQUEST;
+    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
   const known = original instanceof GraphQLError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR);
   if (!known) return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   const message = formatted.message.length > MAX_MESSAGE ? `${formatted.message.slice(0, MAX_MESSAGE)}…` : formatted.message;

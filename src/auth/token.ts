@@ -67,6 +67,7 @@ export async function verifyToken(token: string, secret: string, options: Verify
   const match = /^(customer|employee):([1-9]\d{0,9})$/.exec(subject ?? '');
   if (!match) throw new InvalidTokenError(`The bearer token's subject must be customer:<id> or employee:<id>, but got: ${JSON.stringify(subject ?? null).slice(0, 80)}`);
   const id = Number(match[2]);
+  if (id > 2_147_483_647) throw new InvalidTokenError(`The bearer token names ${match[1]} ${id}, who does not exist`);
   // Shared by every request that sends the token, so no one may change it.
   const principal: Principal = Object.freeze(match[1] === 'customer' ? { role: 'customer', customerId: id } : { role: 'employee', employeeId: id });
   if (options.exists && !(await options.exists(principal))) {

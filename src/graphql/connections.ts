@@ -39,13 +39,15 @@ export interface PageArgs {
 /** Longest cursor accepted; ours are far shorter. */
 const MAX_CURSOR_LENGTH = 1_000;
 const DECIMAL = /^-?\d{1,20}(\.\d{1,12})?$/;
+// As Date.toJSON writes one: the only form our cursors hold.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // Whether a decoded value can be a sort key value of this Prisma type.
 const validValue: Record<string, (value: unknown) => boolean> = {
   Int: (v) => Number.isSafeInteger(v) && Math.abs(v as number) <= 2_147_483_647,
   String: (v) => typeof v === 'string' && !v.includes('\0'),
   Decimal: (v) => typeof v === 'string' && DECIMAL.test(v),
-  DateTime: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  DateTime: (v) => typeof v === 'string' && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)),
 };
 
 /** Cursors are opaque to clients: base64url of the list's name and the row's sort key values. */
@@ -63,8 +65,8 @@ export function decodeCursor(cursor: string, scope: CursorScope, argument = 'aft
       const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
       if (Array.isArray(decoded) && decoded[0] === scope.name && decoded.length === scope.types.length + 1) {
         const values = decoded.slice(1);
-        // Only the last key (the id, which breaks ties) is never null.
-        const valid = (value: unknown, i: number) => (value === null && i < values.length - 1) || (validValue[scope.types[i]]?.(value) ?? false);
+        // No null: a keyset cannot seek past one (rows without a value in a nullable sort column end the list's paging).
+        const valid = (value: unknown, i: number) => validValue[scope.types[i]]?.(value) ?? false;
         if (values.every(valid)) return values;
       }
     } catch {

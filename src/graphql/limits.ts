@@ -55,18 +55,25 @@ export function exceededLimit(measure: Measure, limits: Limits): GraphQLError | 
 
 const envName = (limit: keyof Limits) => limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
-// PostgreSQL refuses NUL in text; a variable holding one is the client's mistake, said as such.
-function nulPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = nulPath(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = nulPath(item, `${path}.${key}`);
-      if (found) return found;
+/** Deepest nesting of lists and objects accepted in variables. */
+const MAX_VARIABLE_DEPTH = 64;
+
+// A variable problem the client must fix: where it is, and what is wrong.
+type VariableProblem = { path: string; message: string };
+
+// PostgreSQL refuses NUL in text; a variable holding one is the client's mistake, said as
+// such. Walked without recursion, and refused past a depth no input type of ours reaches,
+// so no JSON body can exhaust the stack.
+function variableProblem(variables: Record<string, unknown>): VariableProblem | undefined {
+  const stack: Array<[unknown, string, number]> = [[variables, '$', 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) return { path, message: `Text may not contain the NUL character (\\u0000), but ${path} does` };
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_VARIABLE_DEPTH) return { path, message: `Variables may nest at most ${MAX_VARIABLE_DEPTH} deep, but ${path.slice(0, 40)}… nests deeper` };
+      const entries = Array.isArray(value) ? value.map((item, i) => [`${path}[${i}]`, item] as const) : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item] as const);
+      for (const [at, item] of entries) stack.push([item, at, depth + 1]);
     }
   }
   return undefined;
@@ -96,11 +103,9 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
           contextValue.cost = measure.cost;
           const exceeded = exceededLimit(measure, limits);
           if (exceeded) throw exceeded;
-          const nul = measure.nul ? 'an argument' : nulPath(variables, '$');
-          if (nul) {
-            throw new GraphQLError(`Text may not contain the NUL character (\\u0000), but ${nul} does`, {
-              extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: nul, http: { status: 400 } },
-            });
+          const problem = measure.nul ? { path: 'an argument', message: 'Text may not contain the NUL character (\\u0000), but an argument does' } : variableProblem(variables);
+          if (problem) {
+            throw new GraphQLError(problem.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: problem.path.slice(0, 80), http: { status: 400 } } });
           }
         },
       };

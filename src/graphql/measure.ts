@@ -1,5 +1,6 @@
 import {
   Kind,
+  valueFromASTUntyped,
   getNamedType,
   isCompositeType,
   isInterfaceType,
@@ -141,6 +142,11 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const root = schema.getRootType(operation.operation);
   if (!root) return ZERO;
-  const m: Measuring = { schema, fragments, measured: new Map(), variables };
+  // A variable the client leaves out takes its default, which may ask for a bigger page.
+  const effective = { ...variables };
+  for (const { variable, defaultValue } of operation.variableDefinitions ?? []) {
+    if (defaultValue && effective[variable.name.value] === undefined) effective[variable.name.value] = valueFromASTUntyped(defaultValue);
+  }
+  const m: Measuring = { schema, fragments, measured: new Map(), variables: effective };
   return add({ ...ZERO, directives: operation.directives?.length ?? 0 }, setMeasure(m, operation.selectionSet, root));
 }

@@ -7,6 +7,7 @@ import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
 import { pageStatement, type ChildSource } from '../sql/page-statement';
 import { JOINED, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
 import { fieldsOf } from '../sql/identifiers';
+import { badUserInput } from '../errors';
 import { groupBy, loaderOptions, recordBatch, type LoaderSite } from './batch';
 
 /** A key of a to-many loader: whose children, which page of them, and what of them to read. */
@@ -21,18 +22,29 @@ export interface ChildPageKey {
   select?: NodeSelection;
 }
 
-// Child pages run by id; the list is the field they are read through (Album.tracks).
+// Child pages run by id; the list is the field they are read through (Album.tracks), and
+// a cursor holds the parent's id beside the child's, so it serves only that parent's list.
 const childScopes = new Map<string, CursorScope>();
 function childScope(info: GraphQLResolveInfo): CursorScope {
   const name = `${info.parentType.name}.${info.fieldName}`;
   let scope = childScopes.get(name);
-  if (!scope) childScopes.set(name, (scope = { name, types: ['Int'] }));
+  if (!scope) childScopes.set(name, (scope = { name, types: ['Int', 'Int'] }));
   return scope;
 }
 
-/** The key a connection field's resolver loads: its arguments checked, its selection looked ahead. */
+/**
+ * The key a connection field's resolver loads: its arguments checked, its selection looked ahead.
+ * @throws BAD_USER_INPUT for a cursor of another parent's list
+ */
 export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: readonly string[]): ChildPageKey {
-  return { parentId, page: pageArgs(args, childScope(info)), select: selectionOnNodes(info, joinable) };
+  const scope = childScope(info);
+  let page = pageArgs(args, scope);
+  if (page.cursor) {
+    const argument = page.backward ? 'before' : 'after';
+    if (page.cursor[0] !== parentId) throw badUserInput(argument, `${argument} must be a cursor returned by this list (${scope.name} of ${parentId}), but it is of another ${info.parentType.name}'s`);
+    page = { ...page, cursor: page.cursor.slice(1) };
+  }
+  return { parentId, page, select: selectionOnNodes(info, joinable) };
 }
 
 /** A to-one relation of the child that can be read by a join and primed into its loader. */
@@ -91,7 +103,7 @@ export function pageByParent<Row extends { id: number }>(
     if (cache) for (const row of rows) cache.prime(row.id as number, row as unknown as Row);
     const byParent = groupBy(rows as unknown as Array<Row & PageRow>, (row) => row[PARENT]);
     for (const key of group) {
-      pages.set(cacheKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [row.id], () => count().load(key.parentId)));
+      pages.set(cacheKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [key.parentId, row.id], () => count().load(key.parentId)));
     }
   };
 

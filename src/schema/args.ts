@@ -6,7 +6,8 @@ import type { Sort } from '../graphql/list-page';
  * @throws BAD_USER_INPUT naming the argument and the value
  */
 export function rowId(id: string | number, argument = 'id'): number {
-  const value = Number(id);
+  // Digits only: Number() would also take "0x10", "1e3" and " 1".
+  const value = typeof id === 'number' ? id : /^[1-9]\d{0,9}$/.test(id) ? Number(id) : NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > 2_147_483_647) {
     throw badUserInput(argument, `${argument} must be a positive integer id, but got: ${echo(id)}`);
   }
@@ -28,8 +29,10 @@ export const MAX_FILTER_LENGTH = 200;
  */
 export function contains(text: string | null | undefined, argument: string) {
   if (!text) return undefined;
-  if (text.length > MAX_FILTER_LENGTH) {
-    throw badUserInput(argument, `${argument} must be at most ${MAX_FILTER_LENGTH} characters, but got ${text.length}: ${echo(text)}`);
+  // Characters as people count them (code points), cheaply ruled in or out first.
+  const length = text.length <= MAX_FILTER_LENGTH ? text.length : text.length > 2 * MAX_FILTER_LENGTH ? text.length : [...text].length;
+  if (length > MAX_FILTER_LENGTH) {
+    throw badUserInput(argument, `${argument} must be at most ${MAX_FILTER_LENGTH} characters, but got ${length}: ${echo(text)}`);
   }
   return { contains: text.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const };
 }

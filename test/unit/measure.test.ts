@@ -18,6 +18,9 @@ describe('measureOperation', () => {
     const byVariable = measure(`query ($n: Int) { albums(first: $n) { edges { node { title } } } }`, { n: 7 });
     expect(byVariable.cost).toBe(1 + 7);
     expect(measure(`{ albums(last: 3) { nodes { title } } }`).cost).toBe(1 + 3);
+    // A variable left out takes its default: the page it asks for is what counts.
+    expect(measure(`query ($n: Int = 100) { albums(first: $n) { nodes { title } } }`).cost).toBe(1 + 100);
+    expect(measure(`query ($n: Int = 100) { albums(first: $n) { nodes { title } } }`, { n: 2 }).cost).toBe(1 + 2);
   });
 
   it('counts depth, aliases, directives and fields through fragments', () => {

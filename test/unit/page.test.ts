@@ -19,7 +19,10 @@ describe('cursors', () => {
     expect(() => decodeCursor(encodeCursor(byId, [1e20]), byId)).toThrow('must be a cursor');
     expect(() => decodeCursor(encodeCursor(byName, [{ gt: 1 }, 1]), byName)).toThrow('must be a cursor');
     expect(() => decodeCursor(encodeCursor(byName, ['a', null]), byName)).toThrow('must be a cursor');
-    expect(decodeCursor(encodeCursor(byName, [null, 3]), byName)).toEqual([null, 3]);
+    expect(() => decodeCursor(encodeCursor(byName, [null, 3]), byName)).toThrow('must be a cursor');
+    const byDate: CursorScope = { name: 'Invoice(invoiceDate,id)', types: ['DateTime', 'Int'] };
+    expect(decodeCursor(encodeCursor(byDate, ['2024-01-02T03:04:05.000Z', 3]), byDate)).toEqual(['2024-01-02T03:04:05.000Z', 3]);
+    expect(() => decodeCursor(encodeCursor(byDate, ['-271821-04-20T00:00:00Z', 3]), byDate)).toThrow('must be a cursor');
     expect(() => decodeCursor('A'.repeat(5000), byId)).toThrow(/but got: "A{10,}… \(5002 characters\)/);
   });
 });
