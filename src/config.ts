@@ -55,6 +55,10 @@ export interface Limits {
   maxFields: number;
   /** Rows the operation's pages may read, estimated from their sizes. */
   maxCost: number;
+  /** Rows of estimated cost all operations running at once may add up to (admission control). */
+  maxConcurrentCost: number;
+  /** Longest a heavy operation waits for its share of {@link maxConcurrentCost}, in ms. */
+  admissionWaitMs: number;
 }
 
 /** Signs development tokens when JWT_SECRET is unset; refused in production. */
@@ -109,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxDirectives: int('MAX_DIRECTIVES', 50, 0, 100_000),
       maxFields: int('MAX_FIELDS', 1_500, 0, 1_000_000),
       maxCost: int('MAX_COST', 25_000, 0, 1_000_000_000),
+      maxConcurrentCost: int('MAX_CONCURRENT_COST', 100_000, 0, 1_000_000_000),
+      admissionWaitMs: int('ADMISSION_WAIT_MS', 5_000, 0, 3_600_000),
     }),
   };
   if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');

@@ -23,6 +23,7 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401, meaning: 'no, bad or expired bearer token, or one naming nobody' },
   FORBIDDEN: { status: 200, meaning: 'the viewer may not see this' },
   QUERY_TIMEOUT: { status: 503, meaning: 'a statement ran past STATEMENT_TIMEOUT_MS or the request past REQUEST_TIMEOUT_MS' },
+  SERVER_BUSY: { status: 503, meaning: 'heavy operations already use the capacity MAX_CONCURRENT_COST allows; retry after Retry-After' },
   DATABASE_BUSY: { status: 503, meaning: 'no pooled connection became free within pool_timeout; retry after Retry-After' },
   DATABASE_UNAVAILABLE: { status: 503, meaning: 'the database is unreachable, restarting or refusing connections; retry after Retry-After' },
   NOT_FOUND: { status: 404, meaning: 'no such HTTP route' },
@@ -33,7 +34,7 @@ export type ErrorCode = keyof typeof ERRORS;
 export const ErrorCode = Object.fromEntries(Object.keys(ERRORS).map((code) => [code, code])) as { readonly [C in ErrorCode]: C };
 
 /** Codes that tell a client to retry later: answered with HTTP 503 and Retry-After. */
-export const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.DATABASE_BUSY, ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.QUERY_TIMEOUT]);
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.SERVER_BUSY, ErrorCode.DATABASE_BUSY, ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.QUERY_TIMEOUT]);
 
 /** Seconds a client should wait before retrying after a retryable error. */
 export const RETRY_AFTER_SECONDS = 1;

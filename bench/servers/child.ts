@@ -40,7 +40,7 @@ interface Running {
 
 /** Every limit and timeout off (0), so the benchmark measures what they cost side by side. */
 const UNGUARDED = Object.fromEntries(
-  ['MAX_DOCUMENT_BYTES', 'MAX_TOKENS', 'MAX_DEPTH', 'MAX_ALIASES', 'MAX_DIRECTIVES', 'MAX_FIELDS', 'MAX_COST', 'STATEMENT_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'].map((name) => [name, '0']),
+  ['MAX_DOCUMENT_BYTES', 'MAX_TOKENS', 'MAX_DEPTH', 'MAX_ALIASES', 'MAX_DIRECTIVES', 'MAX_FIELDS', 'MAX_COST', 'MAX_CONCURRENT_COST', 'ADMISSION_WAIT_MS', 'STATEMENT_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'].map((name) => [name, '0']),
 );
 
 async function start(): Promise<Running> {

@@ -2,6 +2,7 @@ import { GraphQLError, Lexer, Source, TokenKind, type ASTVisitor, type Validatio
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Limits } from '../config';
 import { ErrorCode, limitExceeded } from '../errors';
+import { Admission } from './admission';
 import { measureOperation, type Measure } from './measure';
 
 /*
@@ -16,6 +17,11 @@ import { measureOperation, type Measure } from './measure';
 export function limitsOn(limits: Limits): boolean {
   return Object.values(limits).some((limit) => limit > 0);
 }
+
+/** Operations estimated at most this many rows are never queued by admission control. */
+const FREE_COST = 1_000;
+/** Most heavy operations waiting for admission at once. */
+const MAX_ADMISSION_QUEUE = 100;
 
 /** What an operation is refused for: the document's text, before it is parsed. */
 export function checkDocumentText(text: string, limits: Limits): GraphQLError | undefined {
@@ -39,7 +45,7 @@ export function checkDocumentText(text: string, limits: Limits): GraphQLError | 
 
 /** The first limit `measure` exceeds, as the error a client gets. */
 export function exceededLimit(measure: Measure, limits: Limits): GraphQLError | undefined {
-  const checks: Array<[ErrorCode, keyof Limits, number, string]> = [
+  const checks: Array<[ErrorCode, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxFields' | 'maxCost', number, string]> = [
     [ErrorCode.QUERY_TOO_DEEP, 'maxDepth', measure.depth, 'The operation nests fields to a depth of'],
     [ErrorCode.TOO_MANY_ALIASES, 'maxAliases', measure.aliases, 'The operation uses a number of aliases of'],
     [ErrorCode.TOO_MANY_DIRECTIVES, 'maxDirectives', measure.directives, 'The operation uses a number of directives of'],
@@ -53,7 +59,7 @@ export function exceededLimit(measure: Measure, limits: Limits): GraphQLError | 
   return undefined;
 }
 
-const envName = (limit: keyof Limits) => limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+const envName = (limit: string) => limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
 /** Deepest nesting of lists and objects accepted in variables. */
 const MAX_VARIABLE_DEPTH = 64;
@@ -87,12 +93,18 @@ export interface Measured {
 
 /**
  * Apollo plugin: once an operation is validated, measures it and refuses it when it is
- * over a limit, before it executes. Puts the estimated cost on the context.
+ * over a limit, before it executes; then admits it when the server has capacity for its
+ * cost (./admission.ts). Puts the estimated cost on the context.
  */
 export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
+  const admission = new Admission({ capacity: limits.maxConcurrentCost, free: FREE_COST, maxWaitMs: limits.admissionWaitMs, maxQueue: MAX_ADMISSION_QUEUE });
   return {
     async requestDidStart() {
+      let release: (() => void) | undefined;
       return {
+        async willSendResponse() {
+          release?.();
+        },
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) {
             const message = request.operationName ? `The document has no operation named ${JSON.stringify(request.operationName.slice(0, 80))}` : 'The document has several operations: say which to run with operationName';
@@ -107,6 +119,7 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
           if (problem) {
             throw new GraphQLError(problem.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: problem.path.slice(0, 80), http: { status: 400 } } });
           }
+          release = await admission.admit(measure.cost);
         },
       };
     },

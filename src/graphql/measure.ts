@@ -31,12 +31,14 @@ export interface Measure {
   cost: number;
   /** Whether a string argument written in the document holds a NUL character, which PostgreSQL refuses. */
   nul: boolean;
+  /** The part of `cost` paid once per list, not per row (a connection's totalCount). */
+  perList: number;
 }
 
 /** Rows assumed for a list that is not a connection (e.g. the sales report's groups). */
 const UNPAGED_LIST_ROWS = 20;
 
-const ZERO: Measure = Object.freeze({ depth: 0, aliases: 0, directives: 0, fields: 0, cost: 0, nul: false });
+const ZERO: Measure = Object.freeze({ depth: 0, aliases: 0, directives: 0, fields: 0, cost: 0, nul: false, perList: 0 });
 
 // Connection, edge and page-info objects are wrappers: their fields read no row of their own.
 const isWrapper = (type: GraphQLCompositeType) => /(Connection|Edge)$/.test(type.name) || type.name === 'PageInfo';
@@ -49,6 +51,7 @@ function add(a: Measure, b: Measure, scale = 1): Measure {
     fields: a.fields + b.fields,
     cost: a.cost + b.cost * scale,
     nul: a.nul || b.nul,
+    perList: a.perList + b.perList * scale,
   };
 }
 
@@ -78,6 +81,20 @@ function pageSize(field: FieldNode, variables: Record<string, unknown>): number 
   return size ?? DEFAULT_PAGE_SIZE;
 }
 
+// The rows a field reads beyond its page, as its SDL declares with @cost(rows: N).
+const declaredCosts = new WeakMap<object, number>();
+function declaredCost(definition: GraphQLField<unknown, unknown> | undefined): number {
+  const node = definition?.astNode;
+  if (!node) return 0;
+  let rows = declaredCosts.get(node);
+  if (rows === undefined) {
+    const argument = node.directives?.find((d) => d.name.value === 'cost')?.arguments?.find((a) => a.name.value === 'rows');
+    rows = argument?.value.kind === Kind.INT ? Number(argument.value.value) : 0;
+    declaredCosts.set(node, rows);
+  }
+  return rows;
+}
+
 function fieldMeasure(m: Measuring, field: FieldNode, parent: GraphQLCompositeType): Measure {
   const own: Measure = {
     ...ZERO,
@@ -89,16 +106,17 @@ function fieldMeasure(m: Measuring, field: FieldNode, parent: GraphQLCompositeTy
   const name = field.name.value;
   const definition: GraphQLField<unknown, unknown> | undefined = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
   const type = definition && getNamedType(definition.type);
-  if (!field.selectionSet || !type || !isCompositeType(type)) return { ...own, depth: 1 };
+  const extra = declaredCost(definition);
+  if (!field.selectionSet || !type || !isCompositeType(type)) return { ...own, depth: 1, cost: extra, perList: isWrapper(parent) ? extra : 0 };
   const child = setMeasure(m, field.selectionSet, type);
   if (name.startsWith('__')) return { ...add(own, { ...child, cost: 0 }), depth: 1 };
   const nullable = isNonNullType(definition.type) ? definition.type.ofType : definition.type;
   let cost: number;
-  if (/Connection$/.test(type.name)) cost = 1 + pageSize(field, m.variables) * (1 + child.cost);
+  if (/Connection$/.test(type.name)) cost = 1 + pageSize(field, m.variables) * (1 + child.cost - child.perList) + child.perList;
   else if (isWrapper(type) || isWrapper(parent)) cost = child.cost;
   else if (isListType(nullable)) cost = UNPAGED_LIST_ROWS * (1 + child.cost);
   else cost = 1 + child.cost;
-  return { ...add(own, child), depth: child.depth + 1, cost };
+  return { ...add(own, child), depth: child.depth + 1, cost: cost + extra, perList: 0 };
 }
 
 function setMeasure(m: Measuring, set: SelectionSetNode, type: GraphQLCompositeType): Measure {

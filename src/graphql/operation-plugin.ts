@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from '../config';
 import type { Context } from '../context';
 import { RETRYABLE_CODES, RETRY_AFTER_SECONDS, isUnexpected } from '../errors';
@@ -6,6 +7,16 @@ import type { Logger } from '../logger';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */
 export const DEBUG_HEADER = 'x-debug-telemetry';
+
+/** Most errors one answer carries: a cancelled wide operation fails every field alike. */
+const MAX_ERRORS = 20;
+
+// The first errors, and one saying how many more were left out, with the first's code.
+function capped(errors: readonly GraphQLFormattedError[] | undefined): readonly GraphQLFormattedError[] | undefined {
+  if (!errors || errors.length <= MAX_ERRORS) return errors;
+  const more = { message: `${errors.length - MAX_ERRORS} more errors left out`, extensions: { code: errors[0].extensions?.code } };
+  return [...errors.slice(0, MAX_ERRORS), more];
+}
 
 /** GraphQL operations being worked on; they go on after a client hangs up. */
 export class InFlight {
@@ -36,7 +47,7 @@ export function operationPlugin(config: Config, logger: Logger, inFlight: InFlig
           const telemetry = { ...ctx.db.stats, cost: ctx.cost };
           logger.debug({ requestId: ctx.requestId, operationName, ...telemetry }, 'operation');
           if (response.body.kind !== 'single') return;
-          const errors = response.body.singleResult.errors;
+          const errors = (response.body.singleResult.errors = capped(response.body.singleResult.errors));
           if (errors?.some((e) => RETRYABLE_CODES.has(e.extensions?.code as string))) {
             response.http.status = 503;
             response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));

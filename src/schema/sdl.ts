@@ -21,7 +21,7 @@ type ${node}Connection {
   nodes: [${node}!]!
   pageInfo: PageInfo!
   "Rows in the whole list, not just this page. Costs one more statement; ask only when needed."
-  totalCount: Int!
+  totalCount: Int! @cost(rows: 100)
 }
 type ${node}Edge {
   cursor: String!

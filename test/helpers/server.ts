@@ -13,7 +13,7 @@ export interface GraphQLResponse<T = any> {
   data?: T;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
   /** The server's database telemetry for this operation. */
-  telemetry: OperationStats;
+  telemetry: OperationStats & { cost?: number };
 }
 
 export interface TestServer {

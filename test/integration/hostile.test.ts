@@ -185,3 +185,11 @@ describe('hostile input', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(400 * 1024 * 1024);
   });
 });
+
+describe('a wide operation cancelled by its deadline', () => {
+  const slow = useTestApi({ env: { REQUEST_TIMEOUT_MS: '1', MAX_COST: '10000000' } });
+  it('answers one short list of errors, not one per field', async () => {
+    const res = await slow.api.query(`{ ${Array.from({ length: 40 }, (_, i) => `a${i}: albums(first: 50) { nodes { title artist { name } } }`).join(' ')} }`);
+    expect(res.errors!.length).toBeLessThanOrEqual(21);
+  });
+});

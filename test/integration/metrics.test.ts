@@ -94,7 +94,7 @@ describe('GET /metrics', () => {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: handle.database.url });
     const context = contextFactory(db, { maxStatementsPerRequest: 2, jwtSecret: config.jwtSecret });
     // Limits off, so nothing measures the operation: the cost is the context's own.
-    const server = await createServer({ ...config, limits: { ...config.limits, maxCost: 0, maxDepth: 0, maxAliases: 0, maxDirectives: 0, maxFields: 0, maxTokens: 0, maxDocumentBytes: 0 } }, db, createLogger('silent'), {
+    const server = await createServer({ ...config, limits: { ...config.limits, maxCost: 0, maxDepth: 0, maxAliases: 0, maxDirectives: 0, maxFields: 0, maxTokens: 0, maxDocumentBytes: 0, maxConcurrentCost: 0, admissionWaitMs: 0 } }, db, createLogger('silent'), {
       createContext: async () => Object.assign(await context(), { cost: 42 }),
     });
     try {

@@ -14,6 +14,11 @@ describe('measureOperation', () => {
     expect(measure(`{ albums(first: 50) { nodes { id artist { id } tracks { nodes { id genre { id } } } } } }`).cost).toBe(2_151);
   });
 
+  it('adds the rows a field declares with @cost: counts, sums and reports', () => {
+    expect(measure(`{ albums(first: 10) { totalCount nodes { trackCount } } }`).cost).toBe(1 + 10 * (1 + 10) + 100);
+    expect(measure(`{ a: salesReport(groupBy: GENRE) { revenue } b: salesReport(groupBy: ARTIST) { revenue } }`).cost).toBe(2 * (20 * 1 + 2000));
+  });
+
   it('reads page sizes from variables and counts edges like nodes', () => {
     const byVariable = measure(`query ($n: Int) { albums(first: $n) { edges { node { title } } } }`, { n: 7 });
     expect(byVariable.cost).toBe(1 + 7);
