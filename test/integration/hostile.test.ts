@@ -193,3 +193,33 @@ describe('a wide operation cancelled by its deadline', () => {
     expect(res.errors!.length).toBeLessThanOrEqual(21);
   });
 });
+
+describe('a burst of heavy operations within the limits', () => {
+  it('keeps /health and cheap operations answering, and refuses the excess with SERVER_BUSY, not timeouts', async () => {
+    const heavy = `{ ${Array.from({ length: 45 }, (_, i) => `a${i}: tracks(first: 100, filter: { minMilliseconds: ${i} }, orderBy: { field: NAME, direction: DESC }) { nodes { name composer album { title artist { name } } genre { name } } }`).join(' ')} }`;
+    const measured = await env.api.query(heavy);
+    expect(measured.errors).toBeUndefined();
+    let slowestHealth = 0;
+    let slowestCheap = 0;
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        let started = performance.now();
+        await fetch(env.api.url.replace('/graphql', '/health'));
+        slowestHealth = Math.max(slowestHealth, performance.now() - started);
+        started = performance.now();
+        await env.api.query(`{ album(id: 1) { title } }`);
+        slowestCheap = Math.max(slowestCheap, performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => env.api.query(heavy)));
+    done = true;
+    await watch;
+    const codes = answers.map((res) => res.errors?.[0]?.extensions?.code ?? 'ok');
+    expect(codes.filter((code) => code !== 'ok' && code !== 'SERVER_BUSY')).toEqual([]);
+    expect(codes).toContain('ok');
+    expect(slowestHealth).toBeLessThan(500);
+    expect(slowestCheap).toBeLessThan(2_000);
+  });
+});
