@@ -67,6 +67,9 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   // An ETag hashes every answer, and GraphQL answers (POST) are never revalidated by one.
   app.set('etag', false);
   const httpServer = createHttpServer(app);
+  // A client trickling its headers or body holds a socket: bound both (Node's defaults are minutes).
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
   const inFlight = new InFlight();
   const metrics = createMetrics(db.pool);
   const readiness = new Readiness(db.pool);
