@@ -5,15 +5,26 @@ import { Access, type Viewer } from './auth/access';
 import { beforeExecution, unauthenticated } from './errors';
 import { InvalidTokenError, verifyToken, type Principal, type VerifyOptions } from './auth/token';
 
-/** What every resolver of one operation shares. Built fresh for each request. */
-export interface Context {
+/** Who asks: built once per HTTP request (or, later, per WebSocket connection). */
+export interface RequestScope {
   requestId: string;
   viewer: Viewer;
-  /** What the viewer may see. */
-  access: Access;
-  /** The request's database access: statement cap and telemetry. */
+}
+
+/**
+ * One operation's database access: fresh for each HTTP request, and for each event a
+ * subscription resolves, so no answer comes from a cache older than the operation.
+ */
+export interface OperationScope {
+  /** The operation's database door: statement cap, telemetry, cancellation, transactions. */
   db: RequestDb;
+  /** What the viewer may see (it caches the viewer's reporting subtree for the operation). */
+  access: Access;
   loaders: Loaders;
+}
+
+/** What every resolver of one operation shares. */
+export interface Context extends RequestScope, OperationScope {
   /** The operation's estimated cost in rows, once the limits plugin measured it. */
   cost?: number;
 }
@@ -36,13 +47,28 @@ export interface RequestInfo {
   signal?: AbortSignal;
 }
 
-/** Returns the per-request context factory over the process's shared client and pool. */
-export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
+/** The two scopes of a context, over the process's shared client and pool. */
+export function scopes(database: DatabaseHandles, options: ContextOptions) {
   const verify: VerifyOptions = { maxLifetimeSeconds: options.tokenMaxLifetimeSeconds ?? 86_400, exists: (principal) => principalExists(database, principal) };
+  return {
+    /** Verifies the bearer token (once per token) and names the request. */
+    async requestScope(request: RequestInfo = {}): Promise<RequestScope> {
+      return { requestId: request.requestId ?? randomUUID(), viewer: await viewerOf(request.authorization, options.jwtSecret, verify) };
+    },
+    /** A fresh database door, access rules and loaders for one operation of `scope`'s viewer. */
+    operationScope(scope: RequestScope, signal?: AbortSignal): OperationScope {
+      const db = new RequestDb(database, options.maxStatementsPerRequest, signal);
+      return { db, access: new Access(scope.viewer, db), loaders: (options.loaders ?? createLoaders)(db) };
+    },
+  };
+}
+
+/** Returns the per-request context factory: both scopes, for one HTTP request. */
+export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
+  const { requestScope, operationScope } = scopes(database, options);
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
-    const viewer = await viewerOf(request.authorization, options.jwtSecret, verify);
-    const db = new RequestDb(database, options.maxStatementsPerRequest, request.signal);
-    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: (options.loaders ?? createLoaders)(db) };
+    const scope = await requestScope(request);
+    return { ...scope, ...operationScope(scope, request.signal) };
   };
 }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DatabaseFailure, PoolTimeoutError } from './failures';
-import { operationScope, processStats, type OperationScope } from './stats';
+import { operationScope, processStats, type StatementScope } from './stats';
 
 // pg gives the errors of a connection that died under a statement ("Connection
 // terminated unexpectedly") no code; say what they are, so they read as an outage, not a
@@ -13,7 +13,7 @@ function tagLost(client: pg.Client, err: unknown): unknown {
 
 /** A pooled connection that charges each statement to the operation holding it. */
 class CountingClient extends pg.Client {
-  operation: OperationScope | undefined;
+  operation: StatementScope | undefined;
 
   override query(...args: unknown[]): any {
     processStats.statements++;

@@ -1,7 +1,7 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseFailure } from './failures';
 import type { InstrumentedPool } from './instrumented-pool';
-import { newOperationStats, operationScope, type OperationScope, type OperationStats } from './stats';
+import { newOperationStats, operationScope, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';
 
 /** The shared handles a request's database access goes through. */
@@ -28,7 +28,7 @@ export type Queryable = Prisma.TransactionClient;
  */
 export class RequestDb {
   readonly stats: OperationStats = newOperationStats();
-  private readonly scope: OperationScope;
+  private readonly scope: StatementScope;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly committed: Array<() => void> = [];
@@ -71,7 +71,7 @@ export class RequestDb {
         async (client) => {
           const door = new RequestDb(this.handles, 1, this.scope.signal);
           Object.assign(door, { stats: this.stats, tx: client });
-          (door as unknown as { scope: OperationScope }).scope = this.scope;
+          (door as unknown as { scope: StatementScope }).scope = this.scope;
           return work(door);
         },
         { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },

@@ -23,7 +23,7 @@ export function newOperationStats(): OperationStats {
 }
 
 /** One operation's database work, as the pool sees it. */
-export interface OperationScope {
+export interface StatementScope {
   stats: OperationStats;
   /** Connections the operation holds right now, so its statements can be cancelled. */
   clients: Set<pg.PoolClient>;
@@ -36,7 +36,7 @@ export interface OperationScope {
  * connection is checked out, so statements are charged to the right request
  * without passing anything through Prisma.
  */
-export const operationScope = new AsyncLocalStorage<OperationScope>();
+export const operationScope = new AsyncLocalStorage<StatementScope>();
 
 /** Process-wide totals since start, for metrics and benchmarks. */
 export const processStats = {

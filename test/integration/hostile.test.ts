@@ -220,6 +220,6 @@ describe('a burst of heavy operations within the limits', () => {
     expect(codes.filter((code) => code !== 'ok' && code !== 'SERVER_BUSY')).toEqual([]);
     expect(codes).toContain('ok');
     expect(slowestHealth).toBeLessThan(500);
-    expect(slowestCheap).toBeLessThan(2_000);
+    expect(slowestCheap).toBeLessThan(3_000);
   });
 });
