@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../loaders/page#Page<${m}Model>`])),
           PageInfo: '../loaders/page#Page<unknown>',
           Viewer: '../auth/token#Principal',
+          // Mutation payloads carry ids from the transaction; their objects load after commit.
+          PurchasePayload: '../writes/purchase#PurchaseResult',
         },
         mapperTypeSuffix: 'Model',
       },

@@ -135,14 +135,15 @@ export interface Join {
 /** Where a parent's children are: a foreign key on the child, or a join table. */
 export type Children<M extends ModelName> = (
   | { model: M; parentField: FieldOf<M> }
-  | { model: M; through: { model: ModelName; parentField: string; childField: string } }
+  | { model: M; through: { model: ModelName; parentField: string; childField: string; orderBy?: string } }
 ) & {
   /** To-one relations of the child that a page may read in its own statement. */
   joins?: Record<string, Join>;
 };
 
 /**
- * Pages of child rows per parent, ordered by the child's id. All parents asking for the
+ * Pages of child rows per parent, ordered by the child's id (or by the join table's
+ * `orderBy` column, whose value is then the cursor). All parents asking for the
  * same page shape are served by one statement that reads each parent's page on its own,
  * so "the first 10 tracks of each of 50 albums" reads at most 50 × 11 rows, whatever the
  * albums hold.
@@ -159,6 +160,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
   const child = children.model;
   const childTable = quote(modelMeta[child].table);
   const childId = column(child, 'id');
+  // A join table may order its entries itself (a playlist's positions).
+  const ordered = 'through' in children && children.through.orderBy !== undefined;
 
   // Per-parent mode reads each relation on its own, as a resolver without loaders would.
   const joins = mode === 'batched' ? (children.joins ?? {}) : {};
@@ -225,17 +228,21 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
       ...plan.own.map((f) => jsonColumn(`c.${column(child, f)}`, typeOf(child, f))),
       ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => jsonColumn(`j${i}.${column(model, f)}`, typeOf(model, f)))),
       'p.parent',
+      ...(ordered ? ['r.ord'] : []),
     ];
     // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
     if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
     let pageOf: string;
+    let order = `c.${childId}`;
     if ('through' in children) {
-      const { model, parentField, childField } = children.through;
+      const { model, parentField, childField, orderBy } = children.through;
       const [parentCol, childCol] = [column(model, parentField), column(model, childField)];
-      const seek = page.cursor ? ` AND ${childCol} ${page.backward ? '<' : '>'} $3` : '';
+      const orderCol = orderBy ? column(model, orderBy) : childCol;
+      const seek = page.cursor ? ` AND ${orderCol} ${page.backward ? '<' : '>'} $3` : '';
       pageOf =
-        `CROSS JOIN LATERAL (SELECT ${childCol} AS child FROM ${quote(modelMeta[model].table)} WHERE ${parentCol} = p.parent${seek} ` +
-        `ORDER BY ${childCol}${direction} LIMIT $2) r JOIN ${childTable} c ON c.${childId} = r.child`;
+        `CROSS JOIN LATERAL (SELECT ${childCol} AS child${orderBy ? `, ${orderCol} AS ord` : ''} FROM ${quote(modelMeta[model].table)} WHERE ${parentCol} = p.parent${seek} ` +
+        `ORDER BY ${orderCol}${direction} LIMIT $2) r JOIN ${childTable} c ON c.${childId} = r.child`;
+      if (orderBy) order = 'r.ord';
     } else {
       const seek = page.cursor ? ` AND ${childId} ${page.backward ? '<' : '>'} $3` : '';
       pageOf = `CROSS JOIN LATERAL (SELECT * FROM ${childTable} WHERE ${column(child, children.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT $2) c`;
@@ -248,12 +255,12 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
     return (
       `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
       `FROM (SELECT ${select.map((expression, i) => `${expression} AS c${i}`).join(', ')} ` +
-      `FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}) s`
+      `FROM unnest($1::int[]) AS p(parent) ${pageOf}${joined.join('')} ORDER BY p.parent, ${order}${direction}) s`
     );
   };
 
   const builderFor = (plan: Plan) =>
-    cachedBuilder(`${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}`, () => {
+    cachedBuilder(`${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}:${ordered}`, () => {
       let index = 0;
       const value = (model: ModelName, f: string) => {
         const i = index++;
@@ -267,7 +274,8 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
         const id = index + columns.indexOf('id');
         return `${JSON.stringify(name)}: column[${id}][r] === null ? null : ${literal(model, columns)}`;
       });
-      const body = `let v; const child = ${own}; child.__parent = column[${index}][r]; child[JOINED] = { ${related.join(', ')} }; return child;`;
+      const position = ordered ? ` child.__order = column[${index + 1}][r];` : '';
+      const body = `let v; const child = ${own}; child.__parent = column[${index}][r];${position} child[JOINED] = { ${related.join(', ')} }; return child;`;
       return new Function('JOINED', 'fromJson', `return (column, r) => { ${body} };`)(JOINED, fromJson) as RowBuilder;
     });
 
@@ -304,7 +312,7 @@ export function pageByParent<M extends ModelName, Row extends { id: number }>(
           if (cache) for (const row of rows) cache.prime(row.id, row);
           const byParent = groupBy(rows, (row) => row.__parent);
           for (const key of group) {
-            pages.set(childPageKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [row.id], () => count().load(key.parentId)));
+            pages.set(childPageKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, ordered ? (row) => [(row as { __order?: number }).__order] : (row) => [row.id], () => count().load(key.parentId)));
           }
         }),
       );

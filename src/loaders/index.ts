@@ -80,7 +80,7 @@ const factories: Factories = {
   tracksByGenreId: (db, l, m) =>
     pageByParent(db, { model: 'Track', parentField: 'genreId', joins: trackJoins(l) }, 'tracksByGenreId', () => l.trackCountByGenreId, () => l.trackById, m),
   tracksByPlaylistId: (db, l, m) =>
-    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
+    pageByParent(db, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId', orderBy: 'position' }, joins: trackJoins(l) }, 'tracksByPlaylistId', () => l.trackCountByPlaylistId, () => l.trackById, m),
   playlistsByTrackId: (db, l, m) =>
     pageByParent(db, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, 'playlistsByTrackId', () => l.playlistCountByTrackId, () => l.playlistById, m),
   reportsByEmployeeId: (db, l, m) => pageByParent(db, { model: 'Employee', parentField: 'reportsToId' }, 'reportsByEmployeeId', () => l.reportCountByEmployeeId, () => l.employeeById, m),
