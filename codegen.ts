@@ -22,6 +22,9 @@ const config: CodegenConfig = {
           Viewer: '../auth/token#Principal',
           // Mutation payloads carry ids from the transaction; their objects load after commit.
           PurchasePayload: '../writes/purchase#PurchaseResult',
+          ...Object.fromEntries(
+            ['PlaylistPayload', 'DeletePlaylistPayload', 'AddTracksToPlaylistPayload', 'RemoveTracksFromPlaylistPayload'].map((p) => [p, '../writes/playlists#PlaylistEditResult']),
+          ),
         },
         mapperTypeSuffix: 'Model',
       },

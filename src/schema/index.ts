@@ -10,6 +10,7 @@ import { peopleResolvers } from './people/people.resolvers';
 import { playlistResolvers } from './playlists/playlists.resolvers';
 import { salesResolvers } from './sales/sales.resolvers';
 import { purchaseResolvers } from './sales/purchase.resolvers';
+import { playlistEditResolvers } from './playlists/playlist-edits.resolvers';
 import { version } from '../../package.json';
 
 /** The SDL of every domain, in a stable order. */
@@ -20,7 +21,7 @@ export function loadTypeDefs(dir: string = __dirname): string[] {
     .map((file) => readFileSync(join(dir, file), 'utf8'));
 }
 
-const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers];
+const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers];
 
 /** Builds the executable schema: SDL files plus each domain's resolvers. */
 export function buildSchema(): GraphQLSchema {
