@@ -30,7 +30,7 @@ const remove = (playlistId: string, trackIds: number[], who = customer) =>
   );
 const move = (playlistId: string, trackIds: number[], position: number, who = customer) =>
   env.api.query(`mutation ($input: MoveTracksInPlaylistInput!) { moveTracksInPlaylist(input: $input) { ${TRACKS} } }`, { input: { playlistId, trackIds, position } }, who);
-const ids = (res: { data: any }, field: string) => res.data[field].playlist.tracks.nodes.map((n: { id: string }) => Number(n.id));
+const ids = (res: { data?: any }, field: string) => res.data[field].playlist.tracks.nodes.map((n: { id: string }) => Number(n.id));
 const str = (list: number[]) => list.map(String);
 
 /** Playlists whose positions are not 0, 1, 2 … n-1. */
