@@ -25,6 +25,9 @@ const config: CodegenConfig = {
           ...Object.fromEntries(
             ['PlaylistPayload', 'DeletePlaylistPayload', 'AddTracksToPlaylistPayload', 'RemoveTracksFromPlaylistPayload'].map((p) => [p, '../writes/playlists#PlaylistEditResult']),
           ),
+          ...Object.fromEntries(
+            ['Artist', 'Album', 'Track'].flatMap((m) => [`${m}Payload`, `Delete${m}Payload`]).map((p) => [p, '../writes/catalog#CatalogEditResult']),
+          ),
         },
         mapperTypeSuffix: 'Model',
       },

@@ -11,6 +11,7 @@ import { playlistResolvers } from './playlists/playlists.resolvers';
 import { salesResolvers } from './sales/sales.resolvers';
 import { purchaseResolvers } from './sales/purchase.resolvers';
 import { playlistEditResolvers } from './playlists/playlist-edits.resolvers';
+import { catalogEditResolvers } from './catalog/catalog-edits.resolvers';
 import { version } from '../../package.json';
 
 /** The SDL of every domain, in a stable order. */
@@ -21,7 +22,7 @@ export function loadTypeDefs(dir: string = __dirname): string[] {
     .map((file) => readFileSync(join(dir, file), 'utf8'));
 }
 
-const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers];
+const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers, catalogEditResolvers];
 
 /** Builds the executable schema: SDL files plus each domain's resolvers. */
 export function buildSchema(): GraphQLSchema {
