@@ -15,6 +15,8 @@ export interface Context {
   /** The request's database access: statement cap and telemetry. */
   db: RequestDb;
   loaders: Loaders;
+  /** `per-parent` (benchmarks' naive baseline): writes, too, go row by row. */
+  loaderMode: LoaderMode;
   /** The operation's estimated cost in rows, once the limits plugin measured it. */
   cost?: number;
 }
@@ -43,7 +45,7 @@ export function contextFactory(database: DatabaseHandles, options: ContextOption
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const viewer = await viewerOf(request.authorization, options.jwtSecret, verify);
     const db = new RequestDb(database, options.maxStatementsPerRequest, request.signal);
-    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode) };
+    return { requestId: request.requestId ?? randomUUID(), viewer, access: new Access(viewer, db), db, loaders: createLoaders(db, options.loaderMode), loaderMode: options.loaderMode ?? 'batched' };
   };
 }
 

@@ -142,3 +142,50 @@ export async function purchase(db: RequestDb, customerId: number, input: Purchas
     return { invoiceId: earlier.invoiceId, replayed: true };
   });
 }
+
+/**
+ * The same purchase written the naive way, for the benchmark's per-parent baseline only:
+ * a statement per track to read its price, one for the invoice, one per line.
+ */
+export async function purchaseRowByRow(db: RequestDb, customerId: number, input: PurchaseInput): Promise<PurchaseResult> {
+  const basket = basketOf(input);
+  const key = idempotencyKeyOf(input.idempotencyKey);
+  return writeTransaction(db, async (tx) => {
+    const earlier = await tx.run((prisma) => prisma.invoice.findUnique({ where: { customerId_idempotencyKey: { customerId, idempotencyKey: key } } }));
+    if (earlier) {
+      if (earlier.basketHash !== basket.hash) throw conflict(`Idempotency key ${echo(key)} was used for another purchase with a different basket`, { argumentName: 'input.idempotencyKey' });
+      return { invoiceId: earlier.id, replayed: true };
+    }
+    const prices: Prisma.Decimal[] = [];
+    for (const [i, id] of basket.trackIds.entries()) {
+      const track = await tx.run((prisma) => prisma.track.findUnique({ where: { id }, select: { unitPrice: true } }));
+      if (!track) throw notFound(`Track ${id} not found`, { argumentName: basket.paths[i] });
+      prices.push(track.unitPrice);
+    }
+    const customer = await tx.run((prisma) => prisma.customer.findUnique({ where: { id: customerId } }));
+    if (!customer) throw notFound(`Customer ${customerId} not found`);
+    const total = prices.reduce((sum, price, i) => sum.add(price.mul(basket.quantities[i])), new Prisma.Decimal(0));
+    const billing = input.billing ?? {};
+    const invoice = await tx.run((prisma) =>
+      prisma.invoice.create({
+        data: {
+          customerId,
+          invoiceDate: new Date(),
+          billingAddress: billing.address ?? customer.address,
+          billingCity: billing.city ?? customer.city,
+          billingState: billing.state ?? customer.state,
+          billingCountry: billing.country ?? customer.country,
+          billingPostalCode: billing.postalCode ?? customer.postalCode,
+          total,
+          idempotencyKey: key,
+          basketHash: basket.hash,
+        },
+        select: { id: true },
+      }),
+    );
+    for (const [i, trackId] of basket.trackIds.entries()) {
+      await tx.run((prisma) => prisma.invoiceLine.create({ data: { invoiceId: invoice.id, trackId, unitPrice: prices[i], quantity: basket.quantities[i] } }));
+    }
+    return { invoiceId: invoice.id, replayed: false };
+  });
+}
