@@ -3,7 +3,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
 import { badUserInput, conflict, echo, notFound } from '../errors';
 import { inputId, inputInt, inputText } from './input';
-import { writeTransaction } from './transaction';
+import { withRetries, writeTransaction } from './transaction';
 
 /** Most distinct tracks one purchase may hold. */
 export const MAX_PURCHASE_ITEMS = 100;
@@ -72,10 +72,14 @@ export interface PurchaseResult {
 }
 
 /**
- * Buys `input.items` for customer `customerId` in one transaction: one statement inserts
- * the invoice and all its lines, priced from the catalog at that moment, with the total
- * summed by PostgreSQL (and checked again by the `invoice_total_matches_lines` constraint
- * trigger at commit). Its size does not change the statement count.
+ * Buys `input.items` for customer `customerId` in one transaction of one statement, which
+ * inserts the invoice and all its lines, priced from the catalog at that moment, with the
+ * total summed by PostgreSQL (and checked again by the `invoice_total_matches_lines`
+ * constraint trigger as it commits). Its size does not change the statement count. Being a
+ * single statement, PostgreSQL runs it as a transaction of its own: no BEGIN and COMMIT
+ * round trips, and its connection is held for that statement alone, never across turns of
+ * the event loop. The caller's loaders must forget their rows afterwards
+ * (`forgetCachedRows`), as after `RequestDb.transaction`.
  *
  * Idempotent per (customer, key): the invoice carries the key under a unique index, and
  * the insert does nothing when the key is taken, waiting first for a concurrent attempt
@@ -94,8 +98,8 @@ export async function purchase(db: RequestDb, customerId: number, input: Purchas
   const country = inputText(billing.country, 'input.billing.country');
   const postalCode = inputText(billing.postalCode, 'input.billing.postalCode');
 
-  return writeTransaction(db, async (tx) => {
-    const [made] = await tx.run((prisma) =>
+  const [made] = await withRetries(() =>
+    db.run((prisma) =>
       prisma.$queryRaw<Array<{ invoiceId: number | null; found: number[] }>>(Prisma.sql`
         WITH items AS (
           SELECT i.track_id, i.quantity, i.ord, t.unit_price
@@ -117,30 +121,31 @@ export async function purchase(db: RequestDb, customerId: number, input: Purchas
           RETURNING invoice_line_id
         )
         SELECT (SELECT invoice_id FROM made) AS "invoiceId", ARRAY(SELECT track_id FROM items) AS found`),
-    );
-    if (made.invoiceId !== null) return { invoiceId: made.invoiceId, replayed: false };
-    const found = new Set(made.found);
-    const missing = basket.trackIds.map((id, i) => [id, basket.paths[i]] as const).filter(([id]) => !found.has(id));
-    if (missing.length > 0) {
-      throw notFound(`Track${missing.length > 1 ? 's' : ''} ${missing.map(([id]) => id).join(', ')} not found`, {
-        argumentName: missing[0][1],
-        trackIds: missing.map(([id]) => String(id)),
-      });
-    }
-    // The key is taken: by a committed attempt (this statement's snapshot is newer than the insert's wait).
-    const [earlier] = await tx.run((prisma) =>
-      prisma.$queryRaw<Array<{ invoiceId: number; basketHash: string | null }>>(Prisma.sql`
-        SELECT invoice_id AS "invoiceId", basket_hash AS "basketHash" FROM invoice WHERE customer_id = ${customerId} AND idempotency_key = ${key}`),
-    );
-    if (!earlier) throw notFound(`Customer ${customerId} not found`);
-    if (earlier.basketHash !== basket.hash) {
-      throw conflict(`Idempotency key ${echo(key)} was used for another purchase (invoice ${earlier.invoiceId}) with a different basket`, {
-        argumentName: 'input.idempotencyKey',
-        invoiceId: String(earlier.invoiceId),
-      });
-    }
-    return { invoiceId: earlier.invoiceId, replayed: true };
-  });
+    ),
+  );
+  if (made.invoiceId !== null) return { invoiceId: made.invoiceId, replayed: false };
+  const found = new Set(made.found);
+  const missing = basket.trackIds.map((id, i) => [id, basket.paths[i]] as const).filter(([id]) => !found.has(id));
+  if (missing.length > 0) {
+    throw notFound(`Track${missing.length > 1 ? 's' : ''} ${missing.map(([id]) => id).join(', ')} not found`, {
+      argumentName: missing[0][1],
+      trackIds: missing.map(([id]) => String(id)),
+    });
+  }
+  // The key is taken, by an attempt that committed: this statement's snapshot, newer than
+  // the insert's wait for it, sees its invoice.
+  const [earlier] = await db.run((prisma) =>
+    prisma.$queryRaw<Array<{ invoiceId: number; basketHash: string | null }>>(Prisma.sql`
+      SELECT invoice_id AS "invoiceId", basket_hash AS "basketHash" FROM invoice WHERE customer_id = ${customerId} AND idempotency_key = ${key}`),
+  );
+  if (!earlier) throw notFound(`Customer ${customerId} not found`);
+  if (earlier.basketHash !== basket.hash) {
+    throw conflict(`Idempotency key ${echo(key)} was used for another purchase (invoice ${earlier.invoiceId}) with a different basket`, {
+      argumentName: 'input.idempotencyKey',
+      invoiceId: String(earlier.invoiceId),
+    });
+  }
+  return { invoiceId: earlier.invoiceId, replayed: true };
 }
 
 /**

@@ -1,18 +1,22 @@
 import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
 import { purchase, purchaseRowByRow } from '../../writes/purchase';
+import { forgetCachedRows } from '../../writes/transaction';
 
 export const purchaseResolvers: Resolvers = {
   Mutation: {
-    purchase: async (_, { input }, { access, db, loaderMode }) => {
+    purchase: async (_, { input }, { access, db, loaders, loaderMode }) => {
       const viewer = access.requireSignedIn();
       if (viewer.role !== 'customer') throw forbidden('Only customers may purchase, for themselves');
       // The benchmark's naive baseline buys row by row; everyone else, set-based.
-      return (loaderMode === 'per-parent' ? purchaseRowByRow : purchase)(db, viewer.customerId, input);
+      const result = await (loaderMode === 'per-parent' ? purchaseRowByRow : purchase)(db, viewer.customerId, input);
+      // Committed: what the loaders cached (a total spent, a page of invoices) may be stale.
+      forgetCachedRows(loaders);
+      return result;
     },
   },
   PurchasePayload: {
-    // After commit: the request's loaders were cleared, so they read the committed invoice.
+    // After commit, through loaders that forgot what they had cached.
     invoice: async (result, _, { loaders }) => (await loaders.invoiceById.load(result.invoiceId))!,
   },
 };
