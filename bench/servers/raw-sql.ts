@@ -69,8 +69,8 @@ const STATEMENTS: Record<OperationName, Statement> = {
       'playlists',
       nodes(`SELECT json_agg(json_build_object('id', p.playlist_id::text, 'name', p.name,
           'tracks', ${nodes(`SELECT json_agg(json_build_object('id', t.track_id::text, 'name', t.name,
-              'album', CASE WHEN a.album_id IS NULL THEN NULL ELSE json_build_object('id', a.album_id::text, 'title', a.title, 'artist', ${artistJson('ar')}) END) ORDER BY t.track_id)
-            FROM (SELECT t.* FROM playlist_track pt JOIN track t ON t.track_id = pt.track_id WHERE pt.playlist_id = p.playlist_id ORDER BY pt.track_id LIMIT 20) t
+              'album', CASE WHEN a.album_id IS NULL THEN NULL ELSE json_build_object('id', a.album_id::text, 'title', a.title, 'artist', ${artistJson('ar')}) END) ORDER BY t.position)
+            FROM (SELECT t.*, pt.position FROM playlist_track pt JOIN track t ON t.track_id = pt.track_id WHERE pt.playlist_id = p.playlist_id ORDER BY pt.position LIMIT 20) t
             LEFT JOIN album a ON a.album_id = t.album_id LEFT JOIN artist ar ON ar.artist_id = a.artist_id`)}) ORDER BY p.name, p.playlist_id)
         FROM (SELECT * FROM playlist ORDER BY name, playlist_id LIMIT 10) p`),
     ),

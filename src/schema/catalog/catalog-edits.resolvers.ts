@@ -5,13 +5,19 @@ import { createCatalogRow, deleteCatalogRow, updateCatalogRow, type CatalogModel
 
 const employee = (ctx: Context) => ctx.access.requireEmployee('and edit the catalog');
 const rowIdOf = (id: string) => inputId(id, 'input.id');
-const create = (model: CatalogModel) => (_: unknown, { input }: { input: object }, ctx: Context) => (employee(ctx), createCatalogRow(ctx.db, model, input));
+const create = (model: CatalogModel) => (_: unknown, { input }: { input: object }, ctx: Context) => {
+  employee(ctx);
+  return createCatalogRow(ctx.db, model, input);
+};
 const update = (model: CatalogModel) => (_: unknown, { input }: { input: { id: string } }, ctx: Context) => {
   employee(ctx);
   const { id, ...fields } = input;
   return updateCatalogRow(ctx.db, model, rowIdOf(id), fields);
 };
-const remove = (model: CatalogModel) => (_: unknown, { input }: { input: { id: string } }, ctx: Context) => (employee(ctx), deleteCatalogRow(ctx.db, model, rowIdOf(input.id)));
+const remove = (model: CatalogModel) => (_: unknown, { input }: { input: { id: string } }, ctx: Context) => {
+  employee(ctx);
+  return deleteCatalogRow(ctx.db, model, rowIdOf(input.id));
+};
 
 export const catalogEditResolvers: Resolvers = {
   Mutation: {
