@@ -30,6 +30,7 @@ const TABLES: Record<CatalogModel, { table: string; key: string; referencedBy: A
   },
 };
 
+/** Fields of an artist, album or track as mutations give them: left out means unchanged. */
 export interface ArtistInput {
   name?: string | null;
 }

@@ -55,6 +55,10 @@ export async function createPlaylist(db: RequestDb, owner: number | null, name: 
   });
 }
 
+/**
+ * Renames a playlist `owner` may edit.
+ * @throws NOT_FOUND, FORBIDDEN as {@link lockPlaylist}; BAD_USER_INPUT for a bad name
+ */
 export async function renamePlaylist(db: RequestDb, owner: number | null, playlistId: number, name: string): Promise<PlaylistEditResult> {
   const checked = inputName(name, 'input.name');
   return writeTransaction(db, async (tx) => {
@@ -64,7 +68,10 @@ export async function renamePlaylist(db: RequestDb, owner: number | null, playli
   });
 }
 
-/** Deletes a playlist and its entries (not the tracks). */
+/**
+ * Deletes a playlist `owner` may edit, and its entries (not the tracks).
+ * @throws NOT_FOUND, FORBIDDEN as {@link lockPlaylist}
+ */
 export async function deletePlaylist(db: RequestDb, owner: number | null, playlistId: number): Promise<PlaylistEditResult> {
   return writeTransaction(db, async (tx) => {
     await lockPlaylist(tx, playlistId, owner);

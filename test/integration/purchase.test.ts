@@ -193,6 +193,26 @@ describe('nothing half-written', () => {
     expect(retried.data.purchase).toMatchObject({ replayed: false, invoice: { lines: { nodes: [{}, {}, {}] } } });
   });
 
+  it('buys once when the client hangs up before its answer and retries, at any moment', async () => {
+    for (const [i, waitMs] of [0, 5, 20, 60, 200].entries()) {
+      const idempotencyKey = newKey();
+      const input = { idempotencyKey, items: [{ trackId: tracks[100 + i].id }, { trackId: tracks[110 + i].id, quantity: 2 }] };
+      const controller = new AbortController();
+      const lost = fetch(env.api.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...customer },
+        body: JSON.stringify({ query: PURCHASE, variables: { input } }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      controller.abort();
+      await lost;
+      const retried = await env.api.query(PURCHASE, { input }, customer);
+      expect(retried.errors).toBeUndefined();
+      expect(await sql(env.database.url, 'SELECT 1 FROM invoice WHERE idempotency_key = $1', [idempotencyKey])).toHaveLength(1);
+    }
+  });
+
   it('leaves no invoice when its backend is terminated mid-purchase, and the retry buys once', async () => {
     const idempotencyKey = newKey();
     const items = tracks.slice(90, 100).map((t) => ({ trackId: t.id }));
