@@ -24,6 +24,14 @@ const config: CodegenConfig = {
           ...Object.fromEntries(models.map((m) => [`${m}Connection`, `../graphql/connections#Page<${m}Model>`])),
           PageInfo: '../graphql/connections#Page<unknown>',
           Viewer: '../auth/token#Principal',
+          // Mutation payloads carry ids from the transaction; their objects load after commit.
+          PurchasePayload: '../writes/purchase#PurchaseResult',
+          ...Object.fromEntries(
+            ['PlaylistPayload', 'DeletePlaylistPayload', 'AddTracksToPlaylistPayload', 'RemoveTracksFromPlaylistPayload'].map((p) => [p, '../writes/playlists#PlaylistEditResult']),
+          ),
+          ...Object.fromEntries(
+            ['Artist', 'Album', 'Track'].flatMap((m) => [`${m}Payload`, `Delete${m}Payload`]).map((p) => [p, '../writes/catalog#CatalogEditResult']),
+          ),
         },
         mapperTypeSuffix: 'Model',
       },

@@ -29,12 +29,25 @@ function goodBody(body: string | Buffer | undefined): boolean {
   return text.startsWith('{"data"') && !text.includes('"errors"');
 }
 
-// The HTTP form of a benchmark request, the same for every server.
+// Idempotency keys unique to this process and send: a purchase sent twice buys twice.
+let sent = 0;
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const freshKey = () => `bench-${run}-${++sent}`;
+
+function bodyOf(r: BenchRequest): string {
+  let variables = r.variables ?? {};
+  if (r.purchase) variables = { ...variables, input: { ...(variables.input as object), idempotencyKey: freshKey() } };
+  return JSON.stringify({ operationName: r.operationName, query: r.query, variables });
+}
+
+// The HTTP form of a benchmark request, the same for every server; a purchase's body is
+// made again at each send, with its own idempotency key.
 function httpRequest(r: BenchRequest) {
   return {
     method: 'POST' as const,
     headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
-    body: JSON.stringify({ operationName: r.operationName, query: r.query, variables: r.variables ?? {} }),
+    body: bodyOf(r),
+    ...(r.purchase ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: bodyOf(r) }) } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export interface BenchRequest {
   variables?: Record<string, unknown>;
   /** Bearer token, for operations that need a signed-in viewer. */
   token?: string;
+  /** A purchase: each send carries a fresh `input.idempotencyKey`, so none is a replay. */
+  purchase?: true;
 }
 
 export interface Scenario {
@@ -40,6 +42,9 @@ export const QUERIES = {
   MyInvoices: /* GraphQL */ `query MyInvoices {
     me { customer { id firstName lastName invoices(first: 10) { nodes { id invoiceDate total lines { nodes { id quantity track { id name } } } } } } }
   }`,
+  Purchase: /* GraphQL */ `mutation Purchase($input: PurchaseInput!) {
+    purchase(input: $input) { replayed invoice { total lineCount } }
+  }`,
 } as const;
 
 export type OperationName = keyof typeof QUERIES;
@@ -57,7 +62,11 @@ const spread = (count: number, max: number) => Array.from({ length: count }, (_,
 export interface StoreSize {
   albums: number;
   customers: number;
+  tracks: number;
 }
+
+/** Tracks in each benchmark purchase. */
+export const PURCHASE_SIZE = 5;
 
 /** Builds the scenarios for a store of `size`, with tokens signed by `jwtSecret`. */
 export async function buildScenarios(size: StoreSize, jwtSecret: string): Promise<Scenario[]> {
@@ -71,6 +80,21 @@ export async function buildScenarios(size: StoreSize, jwtSecret: string): Promis
   const customersWithInvoices = [op('CustomersWithInvoices', undefined, manager)];
   const playlistsWithTracks = [op('PlaylistsWithTracks')];
   const myInvoices = customers.map((token) => op('MyInvoices', undefined, token));
+
+  // Purchases by customers whose invoices no other scenario reads (not among the readers
+  // above, nor the first 20 that the manager's customer list shows), so that what earlier
+  // cells bought never changes a later answer.
+  const readers = new Set(spread(20, size.customers));
+  const buyerIds = Array.from({ length: size.customers }, (_, i) => size.customers - i).filter((id) => id > 20 && !readers.has(id)).slice(0, 20);
+  const buyers = await Promise.all(buyerIds.map((customerId) => signToken({ role: 'customer', customerId }, jwtSecret)));
+  const trackIds = spread(40 * PURCHASE_SIZE, size.tracks);
+  const purchases = buyers.flatMap((token, b) =>
+    [0, 1].map((k) => {
+      const basket = trackIds.slice((2 * b + k) * PURCHASE_SIZE, (2 * b + k + 1) * PURCHASE_SIZE);
+      const items = basket.map((trackId, i) => ({ trackId: String(trackId), quantity: 1 + (i % 2) }));
+      return { ...op('Purchase', { input: { items, idempotencyKey: '' } }, token), purchase: true as const };
+    }),
+  );
 
   // A store front: mostly catalog reads, some signed-in customers reading their invoices.
   // Per 20 requests: 8 album pages, 5 searches, 2 album grids, 2 playlists, 3 invoice reads.
@@ -93,6 +117,16 @@ export async function buildScenarios(size: StoreSize, jwtSecret: string): Promis
     [mixed[i], mixed[j]] = [mixed[j], mixed[i]];
   }
 
+  // The same store front with purchases: one request in 20 (5%) buys.
+  const withPurchases: BenchRequest[] = [];
+  for (let round = 0; round < mixed.length / 20; round++) {
+    const block = mixed.slice(round * 20, round * 20 + 20);
+    // In place of one of the album pages (the most frequent kind).
+    const replaced = block.findIndex((r) => r.operationName === 'AlbumById');
+    block[replaced === -1 ? 0 : replaced] = purchases[round % purchases.length];
+    withPurchases.push(...block);
+  }
+
   return [
     { name: 'album-by-id', title: 'Album by id', nested: false, requests: albumById },
     { name: 'search-albums', title: 'Albums by title, with artist', nested: false, requests: search },
@@ -100,5 +134,7 @@ export async function buildScenarios(size: StoreSize, jwtSecret: string): Promis
     { name: 'customers-invoices', title: '20 customers → invoices → lines → track', nested: true, requests: customersWithInvoices },
     { name: 'playlists-tracks', title: '10 playlists → 20 tracks → album → artist', nested: true, requests: playlistsWithTracks },
     { name: 'store-front', title: 'Store-front mix (15% signed-in invoice reads)', nested: false, requests: mixed },
+    { name: 'purchase', title: `Purchase of ${PURCHASE_SIZE} tracks (a new idempotency key each)`, nested: false, requests: purchases },
+    { name: 'store-front-purchases', title: 'Store-front mix with 5% purchases', nested: false, requests: withPurchases },
   ];
 }

@@ -50,7 +50,7 @@ export interface SeedData {
     composer: (string | null)[]; milliseconds: number[]; bytes: number[]; unitPrice: string[];
   };
   playlists: { id: number[]; name: string[] };
-  playlistTracks: { playlistId: number[]; trackId: number[] };
+  playlistTracks: { playlistId: number[]; trackId: number[]; position: number[] };
   employees: {
     id: number[]; lastName: string[]; firstName: string[]; title: string[]; reportsTo: (number | null)[];
     birthDate: string[]; hireDate: string[]; country: string[]; city: string[]; email: string[];
@@ -98,15 +98,16 @@ export function generateSeedData(scale: number, seed = 42): SeedData {
 
   const playlistIds = ids(count(18));
   const playlists = { id: playlistIds, name: playlistIds.map((id) => `${title(2)} Mix ${id}`) };
-  const playlistTracks: SeedData['playlistTracks'] = { playlistId: [], trackId: [] };
+  const playlistTracks: SeedData['playlistTracks'] = { playlistId: [], trackId: [], position: [] };
   const perPlaylist = (8000 * scale) / playlistIds.length;
   for (const playlistId of playlistIds) {
     const size = Math.min(trackIds.length, Math.round(perPlaylist * (0.2 + 1.6 * rnd())));
     const chosen = new Set<number>();
     while (chosen.size < size) chosen.add(int(1, trackIds.length));
-    for (const trackId of [...chosen].sort((a, b) => a - b)) {
+    for (const [position, trackId] of [...chosen].sort((a, b) => a - b).entries()) {
       playlistTracks.playlistId.push(playlistId);
       playlistTracks.trackId.push(trackId);
+      playlistTracks.position.push(position);
     }
   }
 

@@ -60,7 +60,11 @@ export async function seed(connectionString: string, options: SeedOptions = {}):
       ['int', 'text', 'int', 'int', 'int', 'text', 'int', 'int', 'numeric'],
     );
     counts.playlist = await insert(client, 'playlist', { playlist_id: d.playlists.id, name: d.playlists.name }, ['int', 'text']);
-    counts.playlist_track = await insert(client, 'playlist_track', { playlist_id: d.playlistTracks.playlistId, track_id: d.playlistTracks.trackId }, ['int', 'int']);
+    counts.playlist_track = await insert(
+      client, 'playlist_track',
+      { playlist_id: d.playlistTracks.playlistId, track_id: d.playlistTracks.trackId, position: d.playlistTracks.position },
+      ['int', 'int', 'int'],
+    );
     const e = d.employees;
     counts.employee = await insert(
       client, 'employee',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RequestDb, type DatabaseHandles } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
+import { purchase } from './writes/purchase';
 import { Access, type Viewer } from './auth/access';
 import { beforeExecution, unauthenticated } from './errors';
 import { InvalidTokenError, verifyToken, type Principal, type VerifyOptions } from './auth/token';
@@ -21,6 +22,13 @@ export interface OperationScope {
   /** What the viewer may see (it caches the viewer's reporting subtree for the operation). */
   access: Access;
   loaders: Loaders;
+  /** How writes reach the database: the product's set-based statements unless a benchmark composes others. */
+  writes: Writes;
+}
+
+/** The write paths a context offers. */
+export interface Writes {
+  purchase: typeof purchase;
 }
 
 /** What every resolver of one operation shares. */
@@ -37,6 +45,8 @@ export interface ContextOptions {
   tokenMaxLifetimeSeconds?: number;
   /** Builds the request's loaders; the product's batched set unless a benchmark composes another. */
   loaders?: (db: RequestDb) => Loaders;
+  /** The write paths; the product's unless a benchmark composes others. */
+  writes?: Writes;
 }
 
 export interface RequestInfo {
@@ -49,6 +59,7 @@ export interface RequestInfo {
 
 /** The two scopes of a context, over the process's shared client and pool. */
 export function scopes(database: DatabaseHandles, options: ContextOptions) {
+  const writes: Writes = options.writes ?? { purchase };
   const verify: VerifyOptions = { maxLifetimeSeconds: options.tokenMaxLifetimeSeconds ?? 86_400, exists: (principal) => principalExists(database, principal) };
   return {
     /** Verifies the bearer token (once per token) and names the request. */
@@ -58,7 +69,7 @@ export function scopes(database: DatabaseHandles, options: ContextOptions) {
     /** A fresh database door, access rules and loaders for one operation of `scope`'s viewer. */
     operationScope(scope: RequestScope, signal?: AbortSignal): OperationScope {
       const db = new RequestDb(database, options.maxStatementsPerRequest, signal);
-      return { db, access: new Access(scope.viewer, db), loaders: (options.loaders ?? createLoaders)(db) };
+      return { db, access: new Access(scope.viewer, db), loaders: (options.loaders ?? createLoaders)(db), writes };
     },
   };
 }

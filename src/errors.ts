@@ -8,7 +8,7 @@ import { classifyDatabaseError, DatabaseFailure, PoolTimeoutError } from './db/f
  * means. Clients may switch on these; they are stable. The README's error table is this list.
  */
 export const ERRORS = {
-  BAD_USER_INPUT: { status: 400, meaning: 'an argument or variable broke a rule; `argumentName` names it' },
+  BAD_USER_INPUT: { status: 400, meaning: 'an argument or variable broke a rule; `argumentName` names it (for a mutation, the path of the bad input field, `input.items[2].quantity`)' },
   BAD_REQUEST: { status: 400, meaning: 'the HTTP request itself is malformed (body not JSON, no query, wrong method)' },
   GRAPHQL_PARSE_FAILED: { status: 400, meaning: 'the document is not GraphQL (Apollo)' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, meaning: 'the document does not fit the schema (Apollo)' },
@@ -26,7 +26,9 @@ export const ERRORS = {
   SERVER_BUSY: { status: 503, meaning: 'heavy operations already use the capacity MAX_CONCURRENT_COST allows; retry after Retry-After' },
   DATABASE_BUSY: { status: 503, meaning: 'no pooled connection became free within pool_timeout; retry after Retry-After' },
   DATABASE_UNAVAILABLE: { status: 503, meaning: 'the database is unreachable, restarting or refusing connections; retry after Retry-After' },
-  NOT_FOUND: { status: 404, meaning: 'no such HTTP route' },
+  NOT_FOUND: { status: 404, meaning: 'no such HTTP route (404); in a mutation (200), a row it names does not exist (a foreign-key violation maps here)' },
+  CONFLICT: { status: 409, meaning: 'a mutation conflicts with the data: a row others reference, an idempotency key reused for another basket, a unique value taken' },
+  TRANSACTION_CONFLICT: { status: 409, meaning: 'a transaction kept meeting serialization failures or deadlocks after its retries; safe to retry' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'a bug; logged with the request id, never described to clients' },
 } as const;
 
@@ -54,6 +56,23 @@ export function echo(value: unknown): string {
 /** Invalid arguments: names the argument, the rule and the value given. */
 export function badUserInput(argument: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: argument } });
+}
+
+/** A row a mutation names does not exist (`Playlist 42 not found`). */
+export function notFound(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.NOT_FOUND } });
+}
+
+/** A mutation conflicts with what the database holds; `extensions` say with what (`referencedBy`). */
+export function conflict(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.CONFLICT } });
+}
+
+/** A transaction met serialization failures or deadlocks on every one of its attempts. */
+export function transactionConflict(attempts: number): GraphQLError {
+  return new GraphQLError(`The transaction conflicted with concurrent ones ${attempts} times (serialization failure or deadlock); retry`, {
+    extensions: { code: ErrorCode.TRANSACTION_CONFLICT, attempts },
+  });
 }
 
 /** No credentials, or bad ones; HTTP 401 when raised before execution (bad token). */
@@ -108,6 +127,14 @@ function knownFailure(error: unknown): GraphQLError | undefined {
       return queryTimeout();
     case 'bad-input':
       return badUserInput('', 'The database refused a value of this operation (out of range or malformed)');
+    case 'unique':
+      return conflict('A row with these values already exists');
+    case 'foreign-key':
+      return notFound('A row this operation refers to does not exist');
+    case 'missing':
+      return notFound('The row this operation changes does not exist');
+    case 'serialization':
+      return transactionConflict(1);
     default:
       return undefined;
   }

@@ -12,6 +12,7 @@ import { parsePoolUrl } from '../../src/db/pool-url';
 import { processStats } from '../../src/db/stats';
 import { contextFactory } from '../../src/context';
 import { createLoaders } from '../../src/loaders';
+import { purchaseRowByRow } from '../../src/writes/purchase';
 import { createLogger } from '../../src/logger';
 import { createServer, type ServerOptions } from '../../src/server';
 import { startRawSqlServer } from './raw-sql';
@@ -67,8 +68,14 @@ async function start(): Promise<Running> {
     const shared = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret });
     options.createContext = async ({ req }) => shared({ authorization: req.get('authorization') });
   } else if (kind === 'naive') {
-    // The N+1 pattern from the product's own loader factories: one statement per key, no cache, no joins.
-    const naive = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret, loaders: (request) => createLoaders(request, { batch: false, joins: false }) });
+    // The N+1 pattern from the product's own loader factories: one statement per key, no
+    // cache, no joins; and purchases written row by row.
+    const naive = contextFactory(db, {
+      maxStatementsPerRequest: config.maxStatementsPerRequest,
+      jwtSecret,
+      loaders: (request) => createLoaders(request, { batch: false, joins: false }),
+      writes: { purchase: purchaseRowByRow },
+    });
     options.createContext = async ({ req }) => naive({ authorization: req.get('authorization') });
   } else if (kind === 'per-request') {
     const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { verifyToken, type Principal } from '../../src/auth/token';
 import type { OperationName } from '../scenarios';
+import { basketOf, type PurchaseInput } from '../../src/writes/purchase';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const nodes = (aggregate: string) => `json_build_object('nodes', COALESCE((${aggregate}), '[]'::json))`;
@@ -68,8 +69,8 @@ const STATEMENTS: Record<OperationName, Statement> = {
       'playlists',
       nodes(`SELECT json_agg(json_build_object('id', p.playlist_id::text, 'name', p.name,
           'tracks', ${nodes(`SELECT json_agg(json_build_object('id', t.track_id::text, 'name', t.name,
-              'album', CASE WHEN a.album_id IS NULL THEN NULL ELSE json_build_object('id', a.album_id::text, 'title', a.title, 'artist', ${artistJson('ar')}) END) ORDER BY t.track_id)
-            FROM (SELECT t.* FROM playlist_track pt JOIN track t ON t.track_id = pt.track_id WHERE pt.playlist_id = p.playlist_id ORDER BY pt.track_id LIMIT 20) t
+              'album', CASE WHEN a.album_id IS NULL THEN NULL ELSE json_build_object('id', a.album_id::text, 'title', a.title, 'artist', ${artistJson('ar')}) END) ORDER BY t.position)
+            FROM (SELECT t.*, pt.position FROM playlist_track pt JOIN track t ON t.track_id = pt.track_id WHERE pt.playlist_id = p.playlist_id ORDER BY pt.position LIMIT 20) t
             LEFT JOIN album a ON a.album_id = t.album_id LEFT JOIN artist ar ON ar.artist_id = a.artist_id`)}) ORDER BY p.name, p.playlist_id)
         FROM (SELECT * FROM playlist ORDER BY name, playlist_id LIMIT 10) p`),
     ),
@@ -83,9 +84,33 @@ const STATEMENTS: Record<OperationName, Statement> = {
     ),
     params: (_, viewer) => [viewer?.role === 'customer' ? viewer.customerId : 0],
   },
+  Purchase: {
+    // The invoice and its lines in one statement, as the product does, answered in the same
+    // statement (a bound: it leaves out the product's replay of a key already used).
+    sql: `WITH items AS (
+        SELECT i.track_id, i.quantity, i.ord, t.unit_price
+        FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS i(track_id, quantity, ord) JOIN track t ON t.track_id = i.track_id
+      ), made AS (
+        INSERT INTO invoice (customer_id, invoice_date, billing_address, billing_city, billing_state, billing_country, billing_postal_code, total, idempotency_key, basket_hash)
+        SELECT c.customer_id, now() AT TIME ZONE 'UTC', c.address, c.city, c.state, c.country, c.postal_code, (SELECT sum(unit_price * quantity) FROM items), $4, $5
+        FROM customer c WHERE c.customer_id = $3 AND (SELECT count(*) FROM items) = cardinality($1::int[])
+        ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+        RETURNING invoice_id, total
+      ), lines AS (
+        INSERT INTO invoice_line (invoice_id, track_id, unit_price, quantity)
+        SELECT m.invoice_id, i.track_id, i.unit_price, i.quantity FROM made m CROSS JOIN items i ORDER BY i.ord
+        RETURNING 1
+      )
+      ${data('purchase', `(SELECT json_build_object('replayed', false, 'invoice', json_build_object('total', m.total::text, 'lineCount', (SELECT count(*) FROM lines))) FROM made m)`)}`,
+    params: (v, viewer) => {
+      const input = v.input as PurchaseInput;
+      const basket = basketOf(input);
+      return [basket.trackIds, basket.quantities, viewer?.role === 'customer' ? viewer.customerId : 0, input.idempotencyKey, basket.hash];
+    },
+  },
 };
 
-const SIGNED_IN: ReadonlySet<OperationName> = new Set(['CustomersWithInvoices', 'MyInvoices']);
+const SIGNED_IN: ReadonlySet<OperationName> = new Set(['CustomersWithInvoices', 'MyInvoices', 'Purchase']);
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

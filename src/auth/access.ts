@@ -32,6 +32,17 @@ export class Access {
     return viewer.employeeId;
   }
 
+  /**
+   * Whose playlists this viewer edits (the edit rule, README "Writes"): a customer edits
+   * the playlists they own, an employee the store's own (owner `null`); nobody edits a
+   * customer's playlist but that customer. Write statements compare it with the row's owner.
+   * @throws UNAUTHENTICATED for anonymous viewers
+   */
+  playlistOwner(): number | null {
+    const viewer = this.requireSignedIn();
+    return viewer.role === 'customer' ? viewer.customerId : null;
+  }
+
   /** Prisma `where` for the customers this viewer may see. */
   customerWhere(): Record<string, unknown> {
     const viewer = this.requireSignedIn();

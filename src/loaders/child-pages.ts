@@ -4,8 +4,8 @@ import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
 import { selectionOnNodes, type NodeSelection } from '../graphql/lookahead';
 import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
-import { pageStatement, type ChildSource } from '../sql/page-statement';
-import { JOINED, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
+import { isOrdered, pageStatement, type ChildSource } from '../sql/page-statement';
+import { JOINED, ORDER, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
 import { fieldsOf } from '../sql/identifiers';
 import { badUserInput } from '../errors';
 import { groupBy, loaderOptions, recordBatch, type LoaderSite } from './batch';
@@ -68,7 +68,8 @@ function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join
 }
 
 /**
- * Pages of child rows per parent, ordered by the child's id. All parents asking for the
+ * Pages of child rows per parent, ordered by the child's id (or by the join table's own
+ * order column, which is then the cursor). All parents asking for the
  * same page shape are served by one statement that reads each parent's page on its own,
  * so "the first 10 tracks of each of 50 albums" reads at most 50 × 11 rows, whatever the
  * albums hold.
@@ -84,6 +85,9 @@ export function pageByParent<Row extends { id: number }>(
   // Without joins, each relation is read on its own, as a resolver without loaders would.
   const joins = style.joins ? (children.joins ?? {}) : {};
   const planFor = pagePlanner(child, joins);
+  const ordered = isOrdered(children);
+  // A cursor holds the parent and the row's place: its id, or its place in the join table's order.
+  const sortKey = (parentId: number) => (ordered ? (row: Row & PageRow) => [parentId, row[ORDER]] : (row: Row & PageRow) => [parentId, row.id]);
   const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${planFor(key.select).shape}`;
   const cacheKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
@@ -94,7 +98,7 @@ export function pageByParent<Row extends { id: number }>(
     const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
     if (page.cursor) params.push(Number(page.cursor[0]));
     const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, joins, plan, page), params);
-    const build = rowBuilder(child, plan);
+    const build = rowBuilder(child, plan, ordered);
     // With no rows, every column is null (array_agg of nothing).
     const rows = new Array<PageRow>(columns[0]?.length ?? 0);
     for (let r = 0; r < rows.length; r++) rows[r] = build(columns, r);
@@ -103,7 +107,7 @@ export function pageByParent<Row extends { id: number }>(
     if (cache) for (const row of rows) cache.prime(row.id as number, row as unknown as Row);
     const byParent = groupBy(rows as unknown as Array<Row & PageRow>, (row) => row[PARENT]);
     for (const key of group) {
-      pages.set(cacheKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, (row) => [key.parentId, row.id], () => count().load(key.parentId)));
+      pages.set(cacheKey(key), toPage(byParent.get(key.parentId) ?? [], key.page, sortKey(key.parentId), () => count().load(key.parentId)));
     }
   };
 

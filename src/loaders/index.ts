@@ -83,7 +83,7 @@ const factories: Factories = {
   tracksByGenreId: (c) =>
     pageByParent(c, { model: 'Track', parentField: 'genreId', joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByGenreId, () => c.loaders.trackById),
   tracksByPlaylistId: (c) =>
-    pageByParent(c, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId' }, joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByPlaylistId, () => c.loaders.trackById),
+    pageByParent(c, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId', orderBy: 'position' }, joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByPlaylistId, () => c.loaders.trackById),
   playlistsByTrackId: (c) =>
     pageByParent(c, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, () => c.loaders.playlistCountByTrackId, () => c.loaders.playlistById),
   reportsByEmployeeId: (c) => pageByParent(c, { model: 'Employee', parentField: 'reportsToId' }, () => c.loaders.reportCountByEmployeeId, () => c.loaders.employeeById),

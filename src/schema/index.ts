@@ -8,10 +8,13 @@ import { catalogResolvers } from './catalog/catalog.resolvers';
 import { peopleResolvers } from './people/people.resolvers';
 import { playlistResolvers } from './playlists/playlists.resolvers';
 import { salesResolvers } from './sales/sales.resolvers';
+import { purchaseResolvers } from './sales/purchase.resolvers';
+import { playlistEditResolvers } from './playlists/playlist-edits.resolvers';
+import { catalogEditResolvers } from './catalog/catalog-edits.resolvers';
 import { version } from '../../package.json';
 
 
-const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers];
+const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers, catalogEditResolvers];
 
 /** Builds the executable schema: SDL files plus each domain's resolvers. */
 export function buildSchema(): GraphQLSchema {

@@ -4,7 +4,16 @@ import { columnOf, tableOf, typeOf } from './identifiers';
 import type { JoinSpec, PagePlan } from './page-plan';
 
 /** Where a parent's children are: a foreign key on the child, or a join table. */
-export type ChildSource = { model: ModelName; parentField: string } | { model: ModelName; through: { model: ModelName; parentField: string; childField: string } };
+export type ChildSource =
+  | { model: ModelName; parentField: string }
+  | {
+      model: ModelName;
+      /** The join table; `orderBy` names a column of it that orders its entries itself (a playlist's positions). */
+      through: { model: ModelName; parentField: string; childField: string; orderBy?: string };
+    };
+
+/** Whether the join table orders the children: then that column, not the child's id, is their order and cursor. */
+export const isOrdered = (source: ChildSource): boolean => 'through' in source && source.through.orderBy !== undefined;
 
 /** Which statement of a plan: its direction and whether it seeks past a cursor. */
 export interface PageVariant {
@@ -20,7 +29,8 @@ export interface PageVariant {
  * foreign key (or the join table's key), so a page costs the rows it returns, not every
  * child of the parent, as ranking whole partitions with a window function would. The page
  * comes back as one JSON array of columns, each the array of that column's values in row
- * order; the columns in this order: the child's, each joined relation's, the parent id. By
+ * order; the columns in this order: the child's, each joined relation's, the parent id (and
+ * the join table's order column when it orders the children). By
  * column, PostgreSQL writes each column's JSON in one pass instead of a small array per
  * row, and JSON.parse builds a few long arrays instead of many short.
  */
@@ -36,7 +46,13 @@ function build(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, p
   const childId = columnOf(child, 'id');
   const direction = page.backward ? ' DESC' : '';
   const json = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).toJson(`${alias}.${columnOf(model, f)}`);
-  const select = [...plan.own.map((f) => json('c', child, f)), ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => json(`j${i}`, model, f))), 'p.parent'];
+  const ordered = isOrdered(source);
+  const select = [
+    ...plan.own.map((f) => json('c', child, f)),
+    ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => json(`j${i}`, model, f))),
+    'p.parent',
+    ...(ordered ? ['r.ord'] : []),
+  ];
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
   const joined = plan.joined.map(({ name, model }, i) => ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = c.${columnOf(child, joins[name].via)}`);
@@ -45,7 +61,7 @@ function build(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, p
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
     `FROM (SELECT ${select.map((expression, i) => `${expression} AS c${i}`).join(', ')} ` +
-    `FROM unnest($1::int[]) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ORDER BY p.parent, c.${childId}${direction}) s`
+    `FROM unnest($1::int[]) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ORDER BY p.parent, ${ordered ? 'r.ord' : `c.${childId}`}${direction}) s`
   );
 }
 
@@ -56,12 +72,13 @@ function lateralPage(source: ChildSource, page: PageVariant): string {
   const direction = page.backward ? ' DESC' : '';
   const after = page.backward ? '<' : '>';
   if ('through' in source) {
-    const { model, parentField, childField } = source.through;
+    const { model, parentField, childField, orderBy } = source.through;
     const [parentCol, childCol] = [columnOf(model, parentField), columnOf(model, childField)];
-    const seek = page.cursor ? ` AND ${childCol} ${after} $3` : '';
+    const orderCol = orderBy ? columnOf(model, orderBy) : childCol;
+    const seek = page.cursor ? ` AND ${orderCol} ${after} $3` : '';
     return (
-      `CROSS JOIN LATERAL (SELECT ${childCol} AS child FROM ${tableOf(model)} WHERE ${parentCol} = p.parent${seek} ` +
-      `ORDER BY ${childCol}${direction} LIMIT $2) r JOIN ${tableOf(child)} c ON c.${childId} = r.child`
+      `CROSS JOIN LATERAL (SELECT ${childCol} AS child${orderBy ? `, ${orderCol} AS ord` : ''} FROM ${tableOf(model)} WHERE ${parentCol} = p.parent${seek} ` +
+      `ORDER BY ${orderCol}${direction} LIMIT $2) r JOIN ${tableOf(child)} c ON c.${childId} = r.child`
     );
   }
   const seek = page.cursor ? ` AND ${childId} ${after} $3` : '';

@@ -8,9 +8,11 @@ import type { PagePlan } from './page-plan';
 export const JOINED = Symbol('joined');
 /** On a row read by a page: the id of the parent whose page it is on. */
 export const PARENT = Symbol('parent');
+/** On a row read by a page whose join table orders it: its place in that order. */
+export const ORDER = Symbol('order');
 
 /** A row of a page, with what the page read beside it. */
-export type PageRow = Record<string, unknown> & { [JOINED]: Record<string, Record<string, unknown> | null>; [PARENT]: number };
+export type PageRow = Record<string, unknown> & { [JOINED]: Record<string, Record<string, unknown> | null>; [PARENT]: number; [ORDER]?: number };
 
 /**
  * The `name` relation read together with `child` by a join: the related row, `null`
@@ -33,14 +35,14 @@ const builders = new LRUCache<string, RowBuilder>({ max: 1000 });
  * than objects filled in a loop. Names come from the generated model metadata, never
  * from a request.
  */
-export function rowBuilder(child: ModelName, plan: PagePlan): RowBuilder {
-  const key = `${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}`;
+export function rowBuilder(child: ModelName, plan: PagePlan, ordered: boolean): RowBuilder {
+  const key = `${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}:${ordered}`;
   let build = builders.get(key);
-  if (!build) builders.set(key, (build = compile(child, plan)));
+  if (!build) builders.set(key, (build = compile(child, plan, ordered)));
   return build;
 }
 
-function compile(child: ModelName, plan: PagePlan): RowBuilder {
+function compile(child: ModelName, plan: PagePlan, ordered: boolean): RowBuilder {
   let index = 0;
   const value = (model: ModelName, f: string) => {
     const i = index++;
@@ -54,6 +56,7 @@ function compile(child: ModelName, plan: PagePlan): RowBuilder {
     const id = index + columns.indexOf('id');
     return `${JSON.stringify(name)}: column[${id}][r] === null ? null : ${literal(model, columns)}`;
   });
-  const body = `let v; const child = ${own}; child[PARENT] = column[${index}][r]; child[JOINED] = { ${related.join(', ')} }; return child;`;
-  return new Function('JOINED', 'PARENT', 'codecs', `return (column, r) => { ${body} };`)(JOINED, PARENT, codecs) as RowBuilder;
+  const order = ordered ? ` child[ORDER] = column[${index + 1}][r];` : '';
+  const body = `let v; const child = ${own}; child[PARENT] = column[${index}][r];${order} child[JOINED] = { ${related.join(', ')} }; return child;`;
+  return new Function('JOINED', 'PARENT', 'ORDER', 'codecs', `return (column, r) => { ${body} };`)(JOINED, PARENT, ORDER, codecs) as RowBuilder;
 }

@@ -12,7 +12,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-// The last 100 by id: the largest track id, inserted below, is among them.
+// The last 100 in playlist order: the entry inserted below, at the largest position, is among them.
 const page = { size: 100, cursor: undefined, backward: true, scope: { name: 'Playlist.tracks', types: ['Int'] } };
 const trackIdsOf = async (request: RequestDb, playlistId: number) =>
   (await createLoaders(request).tracksByPlaylistId.load({ parentId: playlistId, page })).nodes.map((t) => t.id);
@@ -24,7 +24,7 @@ describe('RequestDb.transaction', () => {
     const absent = (await db.prisma.track.findFirst({ where: { id: { notIn: before } }, orderBy: { id: 'desc' } }))!.id;
     await expect(
       request.transaction(async (tx) => {
-        await tx.run((prisma) => prisma.playlistTrack.create({ data: { playlistId: 1, trackId: absent } }));
+        await tx.run((prisma) => prisma.playlistTrack.create({ data: { playlistId: 1, trackId: absent, position: 1_000_000 } }));
         expect(await trackIdsOf(tx, 1)).toContain(absent);
         // Another request, on another connection, does not see it before commit.
         expect(await trackIdsOf(new RequestDb(db, 2), 1)).not.toContain(absent);
