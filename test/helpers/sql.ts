@@ -1,14 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../../src/db/with-client';
 
 /** Runs one statement on its own connection to `url` and returns its rows. */
 export async function sql<R extends pg.QueryResultRow = any>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return withClient(url, async (client) => (await client.query<R>(text, params)).rows);
 }
 
 /** Invoices without lines, and invoices whose total is not the sum of their lines: both must be empty. */
