@@ -25,6 +25,8 @@ export interface Config {
    * script (`npm start`), which forwards signals to us, so a SIGKILLed npm leaves no orphan.
    */
   exitWithParent: boolean;
+  /** Whether migrations take Prisma's advisory lock (PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK, as Prisma reads it). */
+  migrationAdvisoryLock: boolean;
   /** Most concurrent SQL statements (so pooled connections) one request may use. */
   maxStatementsPerRequest: number;
   /** HMAC secret that signs and verifies bearer tokens (HS256). */
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 3600),
     exitWithParent: env.npm_lifecycle_event !== undefined,
+    migrationAdvisoryLock: !env.PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK || env.PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK === '0',
     maxStatementsPerRequest: int('MAX_STATEMENTS_PER_REQUEST', 2, 1, 1000),
     jwtSecret: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
     tokenMaxLifetimeSeconds: int('TOKEN_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),

@@ -5,8 +5,6 @@ import { applyMigrations } from './migrate';
 /** A database ready for the application: migrated, on the configured or embedded server. */
 export interface PreparedDatabase {
   url: string;
-  /** True when this process runs the embedded PostgreSQL. */
-  embedded: boolean;
   /** Stops the embedded server, if one was started; a configured server is left alone. */
   stop(): Promise<void>;
 }
@@ -21,13 +19,13 @@ export async function prepareDatabase(config: Config, log: (msg: string) => void
     : await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'media_store', log });
   const url = config.databaseUrl ?? server!.url;
   try {
-    const applied = await applyMigrations(url);
+    const applied = await applyMigrations(url, undefined, { advisoryLock: config.migrationAdvisoryLock });
     if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`);
   } catch (err) {
     await server?.stop();
     throw err;
   }
-  return { url, embedded: server !== undefined, stop: async () => server?.stop() };
+  return { url, stop: async () => server?.stop() };
 }
 
 /** Runs `fn` against a prepared database, stopping an embedded server afterwards. */

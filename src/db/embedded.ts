@@ -11,7 +11,6 @@ import { withClient } from './with-client';
 export interface EmbeddedPostgres {
   /** URL of the application database on it. */
   url: string;
-  port: number;
   /** Releases the server: stops it unless other live processes still use it. */
   stop(): Promise<void>;
 }
@@ -228,7 +227,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
   let stopping: Promise<void> | undefined;
   return {
-    port,
     url: `postgresql://${SUPERUSER}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${options.database}`,
     stop: () => (stopping ??= leases.withLock(release)),
   };

@@ -60,8 +60,6 @@ export class InstrumentedPool extends pg.Pool {
     const started = performance.now();
     const acquired = (client: pg.PoolClient): pg.PoolClient => {
       const waited = performance.now() - started;
-      processStats.acquisitions++;
-      processStats.acquireWaitMs += waited;
       for (const listener of this.acquireWaitListeners) listener(waited);
       (client as unknown as CountingClient).operation = operation;
       if (operation) {
@@ -90,7 +88,6 @@ export class InstrumentedPool extends pg.Pool {
     };
     const failed = (err: Error): Error => {
       if (err.message === 'timeout exceeded when trying to connect') {
-        processStats.acquireTimeouts++;
         return new PoolTimeoutError(this.acquireTimeoutMs);
       }
       // A connection that could not be opened (refused, reset, timed out) is an outage.

@@ -43,8 +43,6 @@ function checkLockFile(dir: string): void {
 }
 
 async function lock(client: pg.Client): Promise<void> {
-  const flag = process.env.PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK;
-  if (flag && flag !== '0') return;
   await client.query(`SET lock_timeout = ${LOCK_TIMEOUT_MS}`);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
@@ -90,12 +88,13 @@ async function ensureMigrationsTable(client: pg.Client): Promise<void> {
  * @throws MigrationError P3009 when an earlier migration failed and was not resolved,
  *   P3018 when one fails now (its row keeps the error in `logs`)
  */
-export async function applyMigrations(connectionString: string, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(connectionString: string, dir: string = MIGRATIONS_DIR, options: { advisoryLock?: boolean } = {}): Promise<string[]> {
   checkLockFile(dir);
   const client = new pg.Client({ connectionString, application_name: 'media-store-migrate' });
   await client.connect();
   try {
-    await lock(client);
+    // As Prisma: PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK (read by config.ts) turns the lock off.
+    if (options.advisoryLock !== false) await lock(client);
     await ensureMigrationsTable(client);
 
     const failed = await client.query<{ migration_name: string; logs: string | null }>(

@@ -38,10 +38,7 @@ export interface StatementScope {
  */
 export const operationScope = new AsyncLocalStorage<StatementScope>();
 
-/** Process-wide totals since start, for metrics and benchmarks. */
+/** Process-wide totals since start, for benchmarks (metrics keep their own, see ../observability/metrics.ts). */
 export const processStats = {
   statements: 0,
-  acquisitions: 0,
-  acquireWaitMs: 0,
-  acquireTimeouts: 0,
 };
