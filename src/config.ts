@@ -117,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxFields: int('MAX_FIELDS', 1_500, 0, 1_000_000),
       maxCost: int('MAX_COST', 25_000, 0, 1_000_000_000),
       maxConcurrentCost: int('MAX_CONCURRENT_COST', 100_000, 0, 1_000_000_000),
-      admissionWaitMs: int('ADMISSION_WAIT_MS', 5_000, 0, 3_600_000),
+      admissionWaitMs: int('ADMISSION_WAIT_MS', 10_000, 0, 3_600_000),
     }),
   };
   if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');
