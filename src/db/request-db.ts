@@ -77,8 +77,16 @@ export class RequestDb {
         { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },
       ),
     ).finally(() => clearTimeout(timer));
-    for (const listener of this.committed) listener();
+    this.afterCommit();
     return result;
+  }
+
+  /**
+   * Tells the request's listeners (its loaders) that a write committed. `transaction` does
+   * it; a write that commits as a single statement, outside one, calls it itself.
+   */
+  afterCommit(): void {
+    for (const listener of this.committed) listener();
   }
 
   // Cancels what runs and wakes what waits for a slot, which then finds the signal aborted.

@@ -79,7 +79,7 @@ export interface PurchaseResult {
  * single statement, PostgreSQL runs it as a transaction of its own: no BEGIN and COMMIT
  * round trips, and its connection is held for that statement alone, never across turns of
  * the event loop. The caller's loaders must forget their rows afterwards
- * (`forgetCachedRows`), as after `RequestDb.transaction`.
+ * (`RequestDb.afterCommit`), as after `RequestDb.transaction`.
  *
  * Idempotent per (customer, key): the invoice carries the key under a unique index, and
  * the insert does nothing when the key is taken, waiting first for a concurrent attempt

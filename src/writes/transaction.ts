@@ -1,5 +1,4 @@
 import type { RequestDb } from '../db/request-db';
-import type { Loaders } from '../loaders';
 import { classifyDatabaseError } from '../db/failures';
 import { transactionConflict } from '../errors';
 
@@ -32,12 +31,4 @@ export async function withRetries<T>(attempt: () => Promise<T>, attempts = WRITE
  */
 export function writeTransaction<T>(db: RequestDb, work: (tx: RequestDb) => Promise<T>, attempts = WRITE_ATTEMPTS): Promise<T> {
   return withRetries(() => db.transaction(work), attempts);
-}
-
-/**
- * Makes the request's loaders forget every row they cached, as `RequestDb.transaction` does
- * after its commit: for a write that committed as a single statement, outside it.
- */
-export function forgetCachedRows(loaders: Loaders): void {
-  for (const { value } of Object.values(Object.getOwnPropertyDescriptors(loaders))) (value as { clearAll?: () => void } | undefined)?.clearAll?.();
 }

@@ -1,15 +1,14 @@
 import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
-import { forgetCachedRows } from '../../writes/transaction';
 
 export const purchaseResolvers: Resolvers = {
   Mutation: {
-    purchase: async (_, { input }, { access, db, loaders, writes }) => {
+    purchase: async (_, { input }, { access, db, writes }) => {
       const viewer = access.requireSignedIn();
       if (viewer.role !== 'customer') throw forbidden('Only customers may purchase, for themselves');
       const result = await writes.purchase(db, viewer.customerId, input);
       // Committed: what the loaders cached (a total spent, a page of invoices) may be stale.
-      forgetCachedRows(loaders);
+      db.afterCommit();
       return result;
     },
   },
