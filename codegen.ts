@@ -26,6 +26,8 @@ const config: CodegenConfig = {
           Viewer: '../auth/token#Principal',
           // Mutation payloads carry ids from the transaction; their objects load after commit.
           PurchasePayload: '../writes/purchase#PurchaseResult',
+          // Subscription events carry ids from NOTIFY; their objects load per event.
+          PlaylistChange: '../subscriptions/events#PlaylistChanged',
           ...Object.fromEntries(
             ['PlaylistPayload', 'DeletePlaylistPayload', 'AddTracksToPlaylistPayload', 'RemoveTracksFromPlaylistPayload'].map((p) => [p, '../writes/playlists#PlaylistEditResult']),
           ),

@@ -39,6 +39,28 @@ export interface Config {
   requestTimeoutMs: number;
   /** What an operation may ask for, checked before it runs; 0 turns a limit off. */
   limits: Limits;
+  /** WebSockets and subscriptions. */
+  live: LiveSettings;
+}
+
+/** Bounds on WebSockets and subscriptions (see http/websocket.ts). */
+export interface LiveSettings {
+  /**
+   * A direct PostgreSQL URL for the process's one LISTEN connection; DATABASE_URL (without
+   * its pool parameters) when unset. Set it when DATABASE_URL points at a transaction-mode
+   * PgBouncer, which cannot hold a LISTEN.
+   */
+  listenDatabaseUrl: string | undefined;
+  /** How often each socket is pinged; a socket that has not answered by the next ping is cut. 0: never. */
+  keepAliveMs: number;
+  /** Most subscriptions one socket may hold at once. */
+  maxSubscriptionsPerSocket: number;
+  /** Most sockets open at once with one bearer token. */
+  maxSocketsPerToken: number;
+  /** Most sockets open at once in the process. */
+  maxSockets: number;
+  /** Most results waiting for one subscriber before its socket is closed as a slow consumer. */
+  queueSize: number;
 }
 
 /** Limits on an operation's document, checked before any SQL (see graphql/limits.ts). */
@@ -119,7 +141,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConcurrentCost: int('MAX_CONCURRENT_COST', 100_000, 0, 1_000_000_000),
       admissionWaitMs: int('ADMISSION_WAIT_MS', 10_000, 0, 3_600_000),
     }),
+    live: Object.freeze({
+      listenDatabaseUrl: env.LISTEN_DATABASE_URL || undefined,
+      keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 0, 600_000),
+      maxSubscriptionsPerSocket: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 20, 1, 10_000),
+      maxSocketsPerToken: int('MAX_SOCKETS_PER_TOKEN', 10, 1, 100_000),
+      maxSockets: int('MAX_SOCKETS', 10_000, 1, 1_000_000),
+      queueSize: int('SUBSCRIBER_QUEUE_SIZE', 100, 1, 100_000),
+    }),
   };
+  if (config.live.listenDatabaseUrl && !/^postgres(ql)?:\/\//.test(config.live.listenDatabaseUrl)) problems.push('LISTEN_DATABASE_URL must be a postgresql:// URL');
   if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters long');
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);

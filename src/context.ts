@@ -4,12 +4,15 @@ import { createLoaders, type Loaders } from './loaders';
 import { purchase } from './writes/purchase';
 import { Access, type Viewer } from './auth/access';
 import { beforeExecution, unauthenticated } from './errors';
-import { InvalidTokenError, verifyToken, type Principal, type VerifyOptions } from './auth/token';
+import type { Subscribe } from './subscriptions/hub';
+import { InvalidTokenError, verifyTokenUntil, type Principal, type VerifyOptions } from './auth/token';
 
 /** Who asks: built once per HTTP request (or, later, per WebSocket connection). */
 export interface RequestScope {
   requestId: string;
   viewer: Viewer;
+  /** When the bearer token expires (ms since the epoch); absent for anonymous viewers. */
+  tokenExpiresAt?: number;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface Writes {
 export interface Context extends RequestScope, OperationScope {
   /** The operation's estimated cost in rows, once the limits plugin measured it. */
   cost?: number;
+  /** Set while a subscription over a WebSocket is set up: registers it for events. */
+  subscribe?: Subscribe;
 }
 
 export interface ContextOptions {
@@ -64,7 +69,8 @@ export function scopes(database: DatabaseHandles, options: ContextOptions) {
   return {
     /** Verifies the bearer token (once per token) and names the request. */
     async requestScope(request: RequestInfo = {}): Promise<RequestScope> {
-      return { requestId: request.requestId ?? randomUUID(), viewer: await viewerOf(request.authorization, options.jwtSecret, verify) };
+      const { viewer, expiresAt } = await viewerOf(request.authorization, options.jwtSecret, verify);
+      return { requestId: request.requestId ?? randomUUID(), viewer, ...(expiresAt === undefined ? {} : { tokenExpiresAt: expiresAt }) };
     },
     /** A fresh database door, access rules and loaders for one operation of `scope`'s viewer. */
     operationScope(scope: RequestScope, signal?: AbortSignal): OperationScope {
@@ -90,12 +96,13 @@ async function principalExists({ prisma }: DatabaseHandles, principal: Principal
   return (await found) > 0;
 }
 
-async function viewerOf(authorization: string | undefined, secret: string, verify: VerifyOptions): Promise<Viewer> {
-  if (!authorization) return { role: 'anonymous' };
+async function viewerOf(authorization: string | undefined, secret: string, verify: VerifyOptions): Promise<{ viewer: Viewer; expiresAt?: number }> {
+  if (!authorization) return { viewer: { role: 'anonymous' } };
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   try {
-    return await verifyToken(match[1], secret, verify);
+    const { principal, expiresAt } = await verifyTokenUntil(match[1], secret, verify);
+    return { viewer: principal, expiresAt };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw unauthenticated(err.message);
     throw beforeExecution(err);

@@ -29,6 +29,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, meaning: 'no such HTTP route (404); in a mutation (200), a row it names does not exist (a foreign-key violation maps here)' },
   CONFLICT: { status: 409, meaning: 'a mutation conflicts with the data: a row others reference, an idempotency key reused for another basket, a unique value taken' },
   TRANSACTION_CONFLICT: { status: 409, meaning: 'a transaction kept meeting serialization failures or deadlocks after its retries; safe to retry' },
+  TOO_MANY_SUBSCRIPTIONS: { status: 200, meaning: 'a WebSocket already holds MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions; complete one first' },
+  EVENTS_MISSED: { status: 200, meaning: 'sent on a subscription, which goes on: events between `extensions.since` and `until` may have been lost (the server\'s LISTEN connection was down, or it was overloaded); re-read what you show' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'a bug; logged with the request id, never described to clients' },
 } as const;
 
@@ -78,6 +80,13 @@ export function transactionConflict(attempts: number): GraphQLError {
 /** No credentials, or bad ones; HTTP 401 when raised before execution (bad token). */
 export function unauthenticated(message = 'Sign in to see this: send Authorization: Bearer <token>'): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+/** Events may have been lost between `since` and `until` (ms since the epoch): the subscription goes on. */
+export function eventsMissed(since: number, until: number): GraphQLError {
+  return new GraphQLError('Events may have been missed while the server could not receive them; re-read what you show', {
+    extensions: { code: ErrorCode.EVENTS_MISSED, since: new Date(since).toISOString(), until: new Date(until).toISOString() },
+  });
 }
 
 /** The viewer is known but may not see this. */

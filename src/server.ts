@@ -5,16 +5,20 @@ import cors from 'cors';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Config } from './config';
 import type { Database } from './db/client';
-import { contextFactory, type Context } from './context';
+import { scopes, type Context } from './context';
 import type { Logger } from './logger';
 import { createApollo } from './graphql/apollo';
-import { limitsOn } from './graphql/limits';
+import { OperationRunner } from './graphql/compiled-executor';
+import { createAdmission, limitsOn } from './graphql/limits';
 import { InFlight } from './graphql/operation-plugin';
 import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
 import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
+import { attachWebSockets } from './http/websocket';
 import { createMetrics } from './observability/metrics';
+import { buildSchema } from './schema';
+import { startLive } from './subscriptions/live';
 
 export { DEBUG_HEADER } from './graphql/operation-plugin';
 
@@ -73,19 +77,28 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const inFlight = new InFlight();
   const metrics = createMetrics(db.pool);
   const readiness = new Readiness(db.pool);
-  const apollo = createApollo({ config, logger, httpServer, metrics, inFlight, execution: options.execution });
+  const runner = new OperationRunner(buildSchema(), options.execution);
+  const admission = createAdmission(config.limits);
+  const apollo = createApollo({ config, logger, httpServer, metrics, inFlight, runner, admission, execution: options.execution });
   await apollo.start();
 
-  const sharedContext = contextFactory(db, {
+  const scopesOf = scopes(db, {
     maxStatementsPerRequest: options.maxStatementsPerRequest ?? config.maxStatementsPerRequest,
     jwtSecret: config.jwtSecret,
     tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   });
   const createContext =
     options.createContext ??
-    (({ req, res }: { req: express.Request; res: express.Response }) =>
-      sharedContext({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization'), signal: requestSignal(res, config.requestTimeoutMs) }));
-  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics });
+    (async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
+      const signal = requestSignal(res, config.requestTimeoutMs);
+      const scope = await scopesOf.requestScope({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') });
+      return { ...scope, ...scopesOf.operationScope(scope, signal) };
+    });
+  const live = startLive({ config, databaseUrl: db.url, scopes: scopesOf, runner, logger, metrics });
+  const sockets = attachWebSockets({ httpServer, path: '/graphql', config, logger, metrics, inFlight, runner, admission, scopes: scopesOf, hub: live.hub });
+  metrics.live.readFrom({ sockets: sockets.sockets, subscriptions: () => live.hub.subscriptions, listening: () => live.listener.state === 'listening' });
+  const liveStats = () => ({ sockets: sockets.sockets(), ...live.stats() });
+  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics, live: liveStats });
   if (!config.production) mountExplorer(app, '/graphql');
   app.use(
     '/graphql',
@@ -108,7 +121,10 @@ export async function createServer(config: Config, db: Database, logger: Logger,
       (stopping ??= (async () => {
         readiness.startDraining();
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
+        // Sockets first: their operations drain, then they close with 1001; then HTTP drains.
+        await sockets.stop(config.shutdownGraceSeconds * 1000);
         await apollo.stop();
+        await live.close();
         metrics.close();
       })()),
   };

@@ -45,9 +45,14 @@ export interface VerifyOptions {
  * @throws InvalidTokenError saying what is wrong (expired, bad signature, bad subject, nobody)
  */
 export async function verifyToken(token: string, secret: string, options: VerifyOptions = { maxLifetimeSeconds: 86_400 }): Promise<Principal> {
+  return (await verifyTokenUntil(token, secret, options)).principal;
+}
+
+/** {@link verifyToken}, with the token's expiry (ms since the epoch): a WebSocket ends its subscriptions then. */
+export async function verifyTokenUntil(token: string, secret: string, options: VerifyOptions = { maxLifetimeSeconds: 86_400 }): Promise<{ principal: Principal; expiresAt: number }> {
   const cacheKey = `${secret}\0${token}`;
   const known = verified.get(cacheKey);
-  if (known && Date.now() < known.expiresAt) return known.principal;
+  if (known && Date.now() < known.expiresAt) return known;
   let subject: string | undefined;
   let expiresAt: number;
   try {
@@ -73,6 +78,7 @@ export async function verifyToken(token: string, secret: string, options: Verify
   if (options.exists && !(await options.exists(principal))) {
     throw new InvalidTokenError(`The bearer token names ${match[1]} ${id}, who does not exist`);
   }
-  verified.set(cacheKey, { principal, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
-  return principal;
+  const entry = { principal, expiresAt };
+  verified.set(cacheKey, entry, { ttl: Math.max(1, expiresAt - Date.now()) });
+  return entry;
 }

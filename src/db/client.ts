@@ -14,6 +14,8 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
 /** The process's one database handle: a pool we own and the PrismaClient over it. */
 export interface Database {
+  /** The PostgreSQL URL connections open with (Prisma's pool parameters taken off). */
+  url: string;
   prisma: PrismaClient;
   pool: InstrumentedPool;
   /** Whether statements are prepared once per connection (off behind PgBouncer). */
@@ -65,6 +67,7 @@ export function openDatabase(databaseUrl: string, options: { applicationName?: s
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
   let closing: Promise<void> | undefined;
   return {
+    url: connectionString,
     prisma,
     pool,
     prepareStatements,

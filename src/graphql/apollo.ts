@@ -8,9 +8,10 @@ import type { Context } from '../context';
 import { toClientError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
-import { buildSchema } from '../schema';
-import { compiledExecutor } from './compiled-executor';
-import { KnownOperationTypeRule, limitsOn, limitsPlugin } from './limits';
+import { compiledExecutor, type OperationRunner } from './compiled-executor';
+import type { Admission } from './admission';
+import { limitsOn, limitsPlugin } from './limits';
+import { KnownOperationTypeRule, NoSubscriptionOverHttpRule } from './rules';
 import { metricsPlugin } from './metrics-plugin';
 import { operationPlugin, type InFlight } from './operation-plugin';
 
@@ -21,18 +22,22 @@ export interface ApolloOptions {
   httpServer: Server;
   metrics: Metrics;
   inFlight: InFlight;
-  /** graphql-jit (the default), or graphql-js's interpreter, kept so tests can check both answer alike. */
+  /** Runs operations: compiled by graphql-jit unless it was made to interpret with graphql-js. */
+  runner: OperationRunner;
+  /** Admission control, shared with the WebSocket transport. */
+  admission: Admission;
+  /** graphql-js's interpreter (Apollo's own) instead of the runner's compiled operations. */
   execution?: 'compiled' | 'graphql-js';
 }
 
 /** The Apollo Server of the API: schema and executor, limits, error formatting and plugins. */
-export function createApollo({ config, logger, httpServer, metrics, inFlight, execution }: ApolloOptions): ApolloServer<Context> {
+export function createApollo({ config, logger, httpServer, metrics, inFlight, runner, admission, execution }: ApolloOptions): ApolloServer<Context> {
   return new ApolloServer<Context>({
-    ...(execution === 'graphql-js' ? { schema: buildSchema() } : { gateway: compiledExecutor(buildSchema()) }),
+    ...(execution === 'graphql-js' ? { schema: runner.schema } : { gateway: compiledExecutor(runner) }),
     introspection: !config.production,
     // Backstop for the document limits checked before Apollo (http/guards.ts).
     parseOptions: config.limits.maxTokens ? { maxTokens: config.limits.maxTokens } : {},
-    validationRules: [KnownOperationTypeRule],
+    validationRules: [KnownOperationTypeRule, NoSubscriptionOverHttpRule],
     // The process's owner (main.ts) handles signals: Apollo's own handler would re-raise
     // the signal once stopped, killing the process before the database is released.
     stopOnTerminationSignals: false,
@@ -45,7 +50,7 @@ export function createApollo({ config, logger, httpServer, metrics, inFlight, ex
       // Outside production browsers get our GraphiQL (http/explorer.ts) instead of Apollo
       // Sandbox, which loads from Apollo's CDN and so is blank without internet access.
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
-      ...(limitsOn(config.limits) ? [limitsPlugin(config.limits)] : []),
+      ...(limitsOn(config.limits) ? [limitsPlugin(config.limits, admission)] : []),
       operationPlugin(config, logger, inFlight),
       metricsPlugin(metrics),
     ],

@@ -1,4 +1,4 @@
-import { GraphQLError, Lexer, Source, TokenKind, type ASTVisitor, type ValidationContext } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Limits } from '../config';
 import { ErrorCode, limitExceeded } from '../errors';
@@ -95,13 +95,44 @@ export interface Measured {
   cost?: number;
 }
 
+/** The admission control every transport's operations share (./admission.ts). */
+export function createAdmission(limits: Limits): Admission {
+  return new Admission({ capacity: limits.maxConcurrentCost, free: FREE_COST, maxWaitMs: limits.admissionWaitMs, maxQueue: MAX_ADMISSION_QUEUE });
+}
+
+/**
+ * Measures a validated operation and says why it is refused, if it is: a limit it exceeds,
+ * or a variable or argument the database could not take. Every transport calls it before
+ * an operation runs.
+ */
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: Limits,
+): { cost: number; refusal?: GraphQLError } {
+  const measure = measureOperation(schema, document, operation, variables);
+  const exceeded = exceededLimit(measure, limits);
+  if (exceeded) return { cost: measure.cost, refusal: exceeded };
+  const problem = measure.nul ? { path: 'an argument', message: 'Text may not contain the NUL character (\\u0000), but an argument does' } : variableProblem(variables);
+  if (!problem) return { cost: measure.cost };
+  const refusal = new GraphQLError(problem.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: problem.path.slice(0, 80), http: { status: 400 } } });
+  return { cost: measure.cost, refusal };
+}
+
+/** An operation name that names no operation of the document, or none given where several are. */
+export function unknownOperation(operationName: string | null | undefined): GraphQLError {
+  const message = operationName ? `The document has no operation named ${JSON.stringify(operationName.slice(0, 80))}` : 'The document has several operations: say which to run with operationName';
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
+}
+
 /**
  * Apollo plugin: once an operation is validated, measures it and refuses it when it is
  * over a limit, before it executes; then admits it when the server has capacity for its
  * cost (./admission.ts). Puts the estimated cost on the context.
  */
-export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
-  const admission = new Admission({ capacity: limits.maxConcurrentCost, free: FREE_COST, maxWaitMs: limits.admissionWaitMs, maxQueue: MAX_ADMISSION_QUEUE });
+export function limitsPlugin(limits: Limits, admission: Admission): ApolloServerPlugin<Measured> {
   return {
     async requestDidStart() {
       let release: (() => void) | undefined;
@@ -110,37 +141,13 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<Measured> {
           release?.();
         },
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
-          if (!operation) {
-            const message = request.operationName ? `The document has no operation named ${JSON.stringify(request.operationName.slice(0, 80))}` : 'The document has several operations: say which to run with operationName';
-            throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
-          }
-          const variables = request.variables ?? {};
-          const measure = measureOperation(schema, document, operation, variables);
-          contextValue.cost = measure.cost;
-          const exceeded = exceededLimit(measure, limits);
-          if (exceeded) throw exceeded;
-          const problem = measure.nul ? { path: 'an argument', message: 'Text may not contain the NUL character (\\u0000), but an argument does' } : variableProblem(variables);
-          if (problem) {
-            throw new GraphQLError(problem.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName: problem.path.slice(0, 80), http: { status: 400 } } });
-          }
-          release = await admission.admit(measure.cost);
+          if (!operation) throw unknownOperation(request.operationName);
+          const { cost, refusal } = checkOperation(schema, document, operation, request.variables ?? {}, limits);
+          contextValue.cost = cost;
+          if (refusal) throw refusal;
+          release = await admission.admit(cost);
         },
       };
-    },
-  };
-}
-
-/**
- * Validation rule: an operation of a type the schema has no root for (a mutation before
- * there are mutations) is a validation error. graphql-js 16 leaves it to execution, which
- * graphql-jit fails as an internal error.
- */
-export function KnownOperationTypeRule(context: ValidationContext): ASTVisitor {
-  return {
-    OperationDefinition(node) {
-      if (!context.getSchema().getRootType(node.operation)) {
-        context.reportError(new GraphQLError(`This API has no ${node.operation} operations`, { nodes: node }));
-      }
     },
   };
 }

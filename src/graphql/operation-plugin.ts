@@ -11,8 +11,8 @@ export const DEBUG_HEADER = 'x-debug-telemetry';
 /** Most errors one answer carries: a cancelled wide operation fails every field alike. */
 const MAX_ERRORS = 20;
 
-// The first errors, and one saying how many more were left out, with the first's code.
-function capped(errors: readonly GraphQLFormattedError[] | undefined): readonly GraphQLFormattedError[] | undefined {
+/** The first errors, and one saying how many more were left out, with the first's code. */
+export function capped(errors: readonly GraphQLFormattedError[] | undefined): readonly GraphQLFormattedError[] | undefined {
   if (!errors || errors.length <= MAX_ERRORS) return errors;
   const more = { message: `${errors.length - MAX_ERRORS} more errors left out`, extensions: { code: errors[0].extensions?.code } };
   return [...errors.slice(0, MAX_ERRORS), more];

@@ -10,6 +10,8 @@ export interface HealthRoutesOptions {
   operationsInFlight(): number;
   readiness: Readiness;
   metrics: Metrics;
+  /** Sockets, subscriptions and the LISTEN connection's state. */
+  live(): Record<string, unknown>;
 }
 
 /**
@@ -17,17 +19,17 @@ export interface HealthRoutesOptions {
  * `GET /ready` (readiness: 200, or 503 with `Retry-After` and the reason) and
  * `GET /metrics` (Prometheus text format).
  */
-export function mountHealthRoutes(app: express.Express, { pool, operationsInFlight, readiness, metrics }: HealthRoutesOptions): void {
+export function mountHealthRoutes(app: express.Express, { pool, operationsInFlight, readiness, metrics, live }: HealthRoutesOptions): void {
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', operationsInFlight: operationsInFlight(), pool: pool.usage });
+    res.json({ status: 'ok', operationsInFlight: operationsInFlight(), pool: pool.usage, live: live() });
   });
   app.get('/ready', async (_req, res) => {
     const state = await readiness.check();
     if (state.ready) {
-      res.json({ status: 'ready', pool: pool.usage });
+      res.json({ status: 'ready', pool: pool.usage, live: live() });
       return;
     }
-    res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json({ status: 'not ready', reason: state.reason, pool: pool.usage });
+    res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json({ status: 'not ready', reason: state.reason, pool: pool.usage, live: live() });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -33,8 +33,29 @@ export interface Metrics {
   countError(code: unknown): void;
   /** A code as a label value: itself when well-formed, else `OTHER`. */
   codeLabel(code: unknown): string;
+  /** Subscriptions and WebSockets. */
+  live: LiveMetrics;
   /** Stops listening to the pool. */
   close(): void;
+}
+
+/** What the live-update gauges read when scraped. */
+export interface LiveGauges {
+  sockets(): number;
+  subscriptions(): number;
+  listening(): boolean;
+}
+
+export interface LiveMetrics {
+  eventsReceived: Counter<'channel'>;
+  eventsDelivered: Counter;
+  eventsDropped: Counter;
+  listenerGaps: Counter;
+  slowConsumers: Counter;
+  deliverySeconds: Histogram;
+  eventStatements: Histogram;
+  /** Where the gauges read their values; until called they read 0. */
+  readFrom(gauges: LiveGauges): void;
 }
 
 /** Creates the registry with every metric of the API, reading pool gauges at scrape time. */
@@ -49,6 +70,7 @@ export function createMetrics(pool: InstrumentedPool): Metrics {
     registry,
     operationLabels: new OperationLabels(),
     ...operations,
+    live: liveMetrics(registry),
     codeLabel,
     countError(code) {
       const label = codeLabel(code);
@@ -130,4 +152,43 @@ function poolMetrics(registry: Registry, pool: InstrumentedPool): () => void {
     registers: [registry],
   });
   return pool.onAcquireWait((waitedMs) => acquireWait.observe(waitedMs / 1000));
+}
+
+function liveMetrics(registry: Registry): LiveMetrics {
+  let source: LiveGauges = { sockets: () => 0, subscriptions: () => 0, listening: () => false };
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('ws_sockets_open', 'WebSockets open now (graphql-ws)', () => source.sockets());
+  gauge('subscriptions_active', 'Subscriptions registered now, over all sockets', () => source.subscriptions());
+  gauge('event_listener_connected', '1 while the LISTEN connection is up, else 0', () => (source.listening() ? 1 : 0));
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  return {
+    eventsReceived: new Counter({ name: 'events_received_total', help: 'NOTIFY events received by this process, by channel', labelNames: ['channel'] as const, registers: [registry] }),
+    eventsDelivered: counter('events_delivered_total', 'Event results handed to subscribers (one per subscriber and event)'),
+    eventsDropped: counter('events_dropped_total', 'Events dropped because too many waited to be resolved (subscribers get EVENTS_MISSED)'),
+    listenerGaps: counter('event_listener_gaps_total', 'Times the LISTEN connection came back after being down (subscribers get EVENTS_MISSED)'),
+    slowConsumers: counter('ws_slow_consumer_closes_total', 'Sockets closed because a subscriber fell SUBSCRIBER_QUEUE_SIZE results behind'),
+    deliverySeconds: new Histogram({
+      name: 'event_delivery_seconds',
+      help: 'From the writing statement (just before its commit) to the result being handed to the socket',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    eventStatements: new Histogram({
+      name: 'event_statements',
+      help: 'SQL statements one event cost to resolve for all its subscribers (one operation scope per access class)',
+      buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100],
+      registers: [registry],
+    }),
+    readFrom(gauges) {
+      source = gauges;
+    },
+  };
 }

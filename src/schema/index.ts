@@ -11,10 +11,12 @@ import { salesResolvers } from './sales/sales.resolvers';
 import { purchaseResolvers } from './sales/purchase.resolvers';
 import { playlistEditResolvers } from './playlists/playlist-edits.resolvers';
 import { catalogEditResolvers } from './catalog/catalog-edits.resolvers';
+import { invoiceCreatedResolvers } from './sales/invoice-created.resolvers';
+import { playlistChangedResolvers } from './playlists/playlist-changed.resolvers';
 import { version } from '../../package.json';
 
 
-const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers, catalogEditResolvers];
+const domains: Resolvers[] = [catalogResolvers, playlistResolvers, peopleResolvers, salesResolvers, purchaseResolvers, playlistEditResolvers, catalogEditResolvers, invoiceCreatedResolvers, playlistChangedResolvers];
 
 /** Builds the executable schema: SDL files plus each domain's resolvers. */
 export function buildSchema(): GraphQLSchema {

@@ -3,6 +3,7 @@ import type { RequestDb } from '../db/request-db';
 import { badUserInput, forbidden, notFound } from '../errors';
 import { inputIdList, inputName } from './input';
 import { writeTransaction } from './transaction';
+import { notifyPlaylistChanged } from '../subscriptions/events';
 
 /** Most tracks one playlist edit may name. */
 export const MAX_TRACKS_PER_EDIT = 100;
@@ -63,7 +64,11 @@ export async function renamePlaylist(db: RequestDb, owner: number | null, playli
   const checked = inputName(name, 'input.name');
   return writeTransaction(db, async (tx) => {
     await lockPlaylist(tx, playlistId, owner);
-    await tx.run((prisma) => prisma.$executeRaw(Prisma.sql`UPDATE playlist SET name = ${checked} WHERE playlist_id = ${playlistId}`));
+    await tx.run((prisma) =>
+      prisma.$queryRaw(Prisma.sql`
+        WITH changed AS (UPDATE playlist SET name = ${checked} WHERE playlist_id = ${playlistId} RETURNING 1)
+        SELECT ${notifyPlaylistChanged(playlistId, 'RENAMED', Prisma.sql`EXISTS (SELECT 1 FROM changed)`)} AS notified`),
+    );
     return { playlistId };
   });
 }
@@ -75,7 +80,11 @@ export async function renamePlaylist(db: RequestDb, owner: number | null, playli
 export async function deletePlaylist(db: RequestDb, owner: number | null, playlistId: number): Promise<PlaylistEditResult> {
   return writeTransaction(db, async (tx) => {
     await lockPlaylist(tx, playlistId, owner);
-    await tx.run((prisma) => prisma.$executeRaw(Prisma.sql`DELETE FROM playlist WHERE playlist_id = ${playlistId}`));
+    await tx.run((prisma) =>
+      prisma.$queryRaw(Prisma.sql`
+        WITH gone AS (DELETE FROM playlist WHERE playlist_id = ${playlistId} RETURNING 1)
+        SELECT ${notifyPlaylistChanged(playlistId, 'DELETED', Prisma.sql`EXISTS (SELECT 1 FROM gone)`)} AS notified`),
+    );
     return { playlistId };
   });
 }
@@ -122,7 +131,8 @@ export async function addTracks(db: RequestDb, owner: number | null, playlistId:
           SELECT ${playlistId}, f.track_id, (SELECT p FROM at) + f.n FROM fresh f
           RETURNING track_id
         )
-        SELECT ARRAY(SELECT track_id FROM added) AS added, ARRAY(SELECT track_id FROM known) AS known`),
+        SELECT ARRAY(SELECT track_id FROM added) AS added, ARRAY(SELECT track_id FROM known) AS known,
+          ${notifyPlaylistChanged(playlistId, 'TRACKS_ADDED', Prisma.sql`EXISTS (SELECT 1 FROM added)`, Prisma.sql`ARRAY(SELECT track_id FROM added)`)} AS notified`),
     );
     missingTracks(ids, row.known, 'not found');
     const added = new Set(row.added);
@@ -147,7 +157,8 @@ export async function removeTracks(db: RequestDb, owner: number | null, playlist
           WHERE pt.playlist_id = ${playlistId} AND pt.track_id <> ALL(${ids}::int[]) AND pt.position > (SELECT min(position) FROM removed)
           RETURNING 1
         )
-        SELECT ARRAY(SELECT track_id FROM removed) AS removed`),
+        SELECT ARRAY(SELECT track_id FROM removed) AS removed,
+          ${notifyPlaylistChanged(playlistId, 'TRACKS_REMOVED', Prisma.sql`EXISTS (SELECT 1 FROM removed)`, Prisma.sql`ARRAY(SELECT track_id FROM removed)`)} AS notified`),
     );
     const removed = new Set(row.removed);
     return { playlistId, removed: ids.filter((id) => removed.has(id)), notPresent: ids.filter((id) => !removed.has(id)) };
@@ -184,7 +195,8 @@ export async function moveTracks(db: RequestDb, owner: number | null, playlistId
             AND (SELECT count(*) FROM moving) = ${ids.length}
           RETURNING 1
         )
-        SELECT ARRAY(SELECT track_id FROM moving) AS present`),
+        SELECT ARRAY(SELECT track_id FROM moving) AS present,
+          ${notifyPlaylistChanged(playlistId, 'TRACKS_REORDERED', Prisma.sql`EXISTS (SELECT 1 FROM moved)`)} AS notified`),
     );
     missingTracks(ids, row.present, `not in playlist ${playlistId}`);
     return { playlistId };

@@ -4,6 +4,7 @@ import type { RequestDb } from '../db/request-db';
 import { badUserInput, conflict, echo, notFound } from '../errors';
 import { inputId, inputInt, inputText } from './input';
 import { withRetries, writeTransaction } from './transaction';
+import { notifyInvoiceCreated } from '../subscriptions/events';
 
 /** Most distinct tracks one purchase may hold. */
 export const MAX_PURCHASE_ITEMS = 100;
@@ -120,7 +121,8 @@ export async function purchase(db: RequestDb, customerId: number, input: Purchas
           SELECT m.invoice_id, i.track_id, i.unit_price, i.quantity FROM made m CROSS JOIN items i ORDER BY i.ord
           RETURNING invoice_line_id
         )
-        SELECT (SELECT invoice_id FROM made) AS "invoiceId", ARRAY(SELECT track_id FROM items) AS found`),
+        SELECT (SELECT invoice_id FROM made) AS "invoiceId", ARRAY(SELECT track_id FROM items) AS found,
+          ${notifyInvoiceCreated(Prisma.raw('made'), customerId)} AS notified`),
     ),
   );
   if (made.invoiceId !== null) return { invoiceId: made.invoiceId, replayed: false };
@@ -191,6 +193,7 @@ export async function purchaseRowByRow(db: RequestDb, customerId: number, input:
     for (const [i, trackId] of basket.trackIds.entries()) {
       await tx.run((prisma) => prisma.invoiceLine.create({ data: { invoiceId: invoice.id, trackId, unitPrice: prices[i], quantity: basket.quantities[i] } }));
     }
+    await tx.run((prisma) => prisma.$queryRaw(Prisma.sql`WITH made AS (SELECT ${invoice.id}::int AS invoice_id) SELECT ${notifyInvoiceCreated(Prisma.raw('made'), customerId)} AS notified`));
     return { invoiceId: invoice.id, replayed: false };
   });
 }

@@ -1,0 +1,117 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Context as WsContext, ServerOptions as WsOptions } from 'graphql-ws';
+import type { Config } from '../config';
+import type { scopes as makeScopes } from '../context';
+import type { Logger } from '../logger';
+import type { Metrics } from '../observability/metrics';
+import type { Admission } from '../graphql/admission';
+import type { OperationRunner } from '../graphql/compiled-executor';
+import { DocumentCache } from '../graphql/documents';
+import { KnownOperationTypeRule } from '../graphql/rules';
+import { checkOperation, limitsOn } from '../graphql/limits';
+import type { InFlight } from '../graphql/operation-plugin';
+import type { Hub } from '../subscriptions/hub';
+import { clientResult, CLOSE, closeReason, operationsOf, refuseUpgrade, SocketState, type SocketOperation } from './websocket-socket';
+
+/** The body of a WebSocket message may hold a document within its limit plus variables, as an HTTP body. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Longest wait, at shutdown, for clients to answer the close frame before their sockets are cut. */
+const CLOSE_WAIT_MS = 1_000;
+
+export interface WebSocketOptions {
+  httpServer: Server;
+  /** The GraphQL path, which WebSockets share with HTTP. */
+  path: string;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  inFlight: InFlight;
+  runner: OperationRunner;
+  admission: Admission;
+  scopes: ReturnType<typeof makeScopes>;
+  hub: Hub;
+}
+
+export interface WebSocketServerHandle {
+  /** Sockets open now. */
+  sockets(): number;
+  /** Operations (queries, mutations, subscription set-ups) working now, over all sockets. */
+  operations(): number;
+  /**
+   * Refuses new sockets, lets operations in flight finish (up to `graceMs`), then closes
+   * every socket with 1001 (going away), cutting those that do not answer within a second.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
+
+/**
+ * GraphQL over WebSockets (graphql-ws's graphql-transport-ws protocol) on the HTTP
+ * server's own path: queries and mutations through the same runner, limits, admission and
+ * error catalogue as HTTP; subscriptions registered with the hub. The bearer token comes in
+ * `connection_init`. Every socket owns a {@link SocketState} that frees all it holds when
+ * the socket closes, however it closes; ping/pong cuts sockets whose client vanished.
+ */
+export function attachWebSockets(options: WebSocketOptions): WebSocketServerHandle {
+  const { httpServer, path, config, logger, hub } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const documents = new DocumentCache(options.runner.schema, config.limits, [KnownOperationTypeRule]);
+  const tokens = new Map<string, number>();
+  const live = { operations: 0, stopping: false };
+
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = (request.url ?? '/').split('?')[0];
+    if (pathname !== path) return refuseUpgrade(socket, 404, 'Not Found');
+    if (live.stopping) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (wss.clients.size >= config.live.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  const serverOptions: WsOptions<Record<string, unknown>, Extra> = {
+    onConnect: async (ctx) => {
+      const state = await SocketState.open(ctx.connectionParams, ctx.extra.socket, { ...options, tokens });
+      if (!state) return false;
+      ctx.extra.state = state;
+      return true;
+    },
+    onSubscribe: (ctx, _id, payload) => {
+      const state = ctx.extra.state!;
+      const refused = state.refusal();
+      if (refused) return [refused];
+      const prepared = documents.prepare(payload.query, payload.operationName);
+      if (Array.isArray(prepared)) return prepared;
+      const variables = payload.variables ?? {};
+      const { cost, refusal } = limitsOn(config.limits) ? checkOperation(options.runner.schema, prepared.document, prepared.operation, variables, config.limits) : { cost: 0, refusal: undefined };
+      if (refusal) return [refusal];
+      if (prepared.operation.operation === 'subscription' && state.subscriptionCount >= config.live.maxSubscriptionsPerSocket) return [state.tooManySubscriptions()];
+      const operation: SocketOperation = { state, prepared, cost };
+      return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: variables, contextValue: operation };
+    },
+    ...operationsOf(options, live),
+    onNext: (_ctx, _id, _payload, _args, result) => clientResult(result, options),
+    onError: (_ctx, _id, _payload, errors) => clientResult({ errors }, options).errors,
+    onClose: (ctx) => ctx.extra.state?.release(),
+  };
+  useServer(serverOptions, wss, config.live.keepAliveMs || Infinity);
+
+  return {
+    sockets: () => wss.clients.size,
+    operations: () => live.operations,
+    async stop(graceMs) {
+      live.stopping = true;
+      const deadline = Date.now() + graceMs;
+      while (live.operations > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const client of wss.clients) client.close(CLOSE.GOING_AWAY, closeReason('Server shutting down'));
+      const cut = Date.now() + CLOSE_WAIT_MS;
+      while (wss.clients.size > 0 && Date.now() < cut) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const client of wss.clients) client.terminate();
+      hub.endAll();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      logger.debug('WebSocket server stopped');
+    },
+  };
+}
