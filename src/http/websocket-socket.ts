@@ -58,6 +58,8 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
  */
 export class SocketState {
   private readonly queues = new Set<EventQueue>();
+  /** Subscriptions accepted and still being set up (their `subscribe` resolver runs). */
+  private settingUp = 0;
   private readonly closed = new AbortController();
   private expiry: NodeJS.Timeout | undefined;
   private expired = false;
@@ -96,8 +98,19 @@ export class SocketState {
     return new SocketState(scope, authorization, socket, options);
   }
 
-  get subscriptionCount(): number {
-    return this.queues.size;
+  /**
+   * Takes a place for a subscription being set up, unless the socket holds its most
+   * already (set-ups under way count: a client may send many subscribe messages at once).
+   * The place is the subscription's once registered; {@link setUpDone} ends the set-up.
+   */
+  reserveSubscription(): boolean {
+    if (this.queues.size + this.settingUp >= this.options.config.live.maxSubscriptionsPerSocket) return false;
+    this.settingUp++;
+    return true;
+  }
+
+  setUpDone(): void {
+    this.settingUp--;
   }
 
   /** Why no new operation may start on this socket, if one may not. */
@@ -217,10 +230,17 @@ export function operationsOf(options: Options, live: { operations: number }) {
       tracked(async () => {
         const operation = args.contextValue as SocketOperation;
         const bad = coerce(runner.schema, operation, args.variableValues);
-        if (bad) return { errors: bad };
+        if (bad) {
+          operation.state.setUpDone();
+          return { errors: bad };
+        }
         const variables = (args.variableValues ?? {}) as Record<string, unknown>;
         const context: Context = { ...contextFor(operation), subscribe: (topic) => operation.state.subscribe(topic, operation.prepared, variables) };
-        return createSourceEventStream({ ...args, contextValue: context }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+        try {
+          return (await createSourceEventStream({ ...args, contextValue: context })) as AsyncIterable<ExecutionResult> | ExecutionResult;
+        } finally {
+          operation.state.setUpDone();
+        }
       }),
   };
 }

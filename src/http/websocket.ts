@@ -87,7 +87,7 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
       const variables = payload.variables ?? {};
       const { cost, refusal } = limitsOn(config.limits) ? checkOperation(options.runner.schema, prepared.document, prepared.operation, variables, config.limits) : { cost: 0, refusal: undefined };
       if (refusal) return [refusal];
-      if (prepared.operation.operation === 'subscription' && state.subscriptionCount >= config.live.maxSubscriptionsPerSocket) return [state.tooManySubscriptions()];
+      if (prepared.operation.operation === 'subscription' && !state.reserveSubscription()) return [state.tooManySubscriptions()];
       const operation: SocketOperation = { state, prepared, cost };
       return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: variables, contextValue: operation };
     },

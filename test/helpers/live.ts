@@ -105,3 +105,4 @@ export async function rawSocket(httpUrl: string, protocol: string | undefined = 
     },
   };
 }
+export type RawSocket = Awaited<ReturnType<typeof rawSocket>>;
