@@ -97,7 +97,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const live = startLive({ config, databaseUrl: db.url, scopes: scopesOf, runner, logger, metrics });
   const sockets = attachWebSockets({ httpServer, path: '/graphql', config, logger, metrics, inFlight, runner, admission, scopes: scopesOf, hub: live.hub });
   metrics.live.readFrom({ sockets: sockets.sockets, subscriptions: () => live.hub.subscriptions, listening: () => live.listener.state === 'listening' });
-  const liveStats = () => ({ sockets: sockets.sockets(), ...live.stats() });
+  const liveStats = () => ({ sockets: sockets.sockets(), tokens: sockets.tokens(), ...live.stats() });
   mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics, live: liveStats });
   if (!config.production) mountExplorer(app, '/graphql');
   app.use(

@@ -38,6 +38,8 @@ export interface WebSocketOptions {
 export interface WebSocketServerHandle {
   /** Sockets open now. */
   sockets(): number;
+  /** Distinct bearer tokens with a socket open now. */
+  tokens(): number;
   /** Operations (queries, mutations, subscription set-ups) working now, over all sockets. */
   operations(): number;
   /**
@@ -100,6 +102,7 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
 
   return {
     sockets: () => wss.clients.size,
+    tokens: () => tokens.size,
     operations: () => live.operations,
     async stop(graceMs) {
       live.stopping = true;

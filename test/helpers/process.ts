@@ -58,8 +58,30 @@ async function startProcess(command: string, args: string[], env: Record<string,
 }
 
 /** Runs `src/main.ts` from source (as `npm run dev` does), and waits until it prints its URL. */
-export function startApiProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ApiProcess> {
-  return startProcess(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], env, timeoutMs);
+export function startApiProcess(env: Record<string, string | undefined>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<ApiProcess> {
+  return startProcess(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/main.ts'], env, timeoutMs);
+}
+
+/**
+ * Runs a full garbage collection in a process started with `--inspect=127.0.0.1:0`, through
+ * its inspector (the URL it printed), so its RSS can be read at rest.
+ */
+export async function collectGarbage(output: string): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+  if (!url) throw new Error('The process printed no inspector URL');
+  const { default: WebSocket } = await import('ws');
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  for (let id = 1; id <= 2; id++) {
+    socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    await new Promise<void>((resolve) => socket.on('message', (data) => JSON.parse(String(data)).id === id && resolve()));
+  }
+  socket.close();
+}
+
+/** A process's resident memory in bytes, and its open file descriptors. */
+export function residentBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
 /**
