@@ -19,7 +19,12 @@ export interface ListenerOptions {
   heartbeatMs?: number;
 }
 
-const APPLICATION_NAME = 'media-store-api listener';
+/** The listener's application_name: the URL's own (or the API's), and " listener", so operators can tell it apart. */
+function listenerUrl(connectionString: string): string {
+  const url = new URL(connectionString);
+  url.searchParams.set('application_name', `${url.searchParams.get('application_name') ?? 'media-store-api'} listener`);
+  return url.toString();
+}
 
 /**
  * The process's one LISTEN connection, outside the pool (so a process holds
@@ -57,7 +62,7 @@ export class EventListener {
   private async connect(): Promise<void> {
     if (this.state === 'closed') return;
     const { connectionString, channels, onNotification } = this.options;
-    const client = new pg.Client({ connectionString, application_name: APPLICATION_NAME, keepAlive: true, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({ connectionString: listenerUrl(connectionString), keepAlive: true, connectionTimeoutMillis: 5_000 });
     this.client = client;
     client.on('notification', (message) => onNotification(message.channel, message.payload));
     client.on('error', () => this.lost(client));
