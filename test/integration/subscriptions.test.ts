@@ -185,3 +185,59 @@ describe('playlistChanged', () => {
     expect((await missing.next()).errors![0].extensions?.code).toBe('NOT_FOUND');
   });
 });
+
+describe('fan-out', () => {
+  const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(env.api.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
+  const SELECTION = 'subscription ($id: ID!) { playlistChanged(id: $id) { kind playlist { name trackCount tracks(first: 20) { nodes { name album { title artist { name } } } } } } }';
+
+  // The statements one rename costs all its subscribers, from the server's event_statements histogram.
+  async function statementsPerEvent(subscribers: number, documents: string[] = [SELECTION]): Promise<number> {
+    const employee = await authAs({ role: 'employee', employeeId: 1 });
+    const created = await env.api.query('mutation { createPlaylist(input: { name: "Fan" }) { playlist { id } } }', {}, employee);
+    const id = created.data.createPlaylist.playlist.id;
+    await env.api.query(`mutation { addTracksToPlaylist(input: { playlistId: "${id}", trackIds: [${track}, ${track + 1}, ${track + 20}] }) { addedTrackIds } }`, {}, employee);
+    // Up to 20 subscriptions a socket, each socket with a token of its own customer.
+    const sockets = await Promise.all(
+      Array.from({ length: Math.ceil(subscribers / 20) }, async (_, s) => {
+        const raw = await rawSocket(env.api.url);
+        raw.send({ type: 'connection_init', payload: { authorization: await bearer({ role: 'customer', customerId: (s % 50) + 1 }) } });
+        await raw.waitFor('connection_ack');
+        for (let i = s * 20; i < Math.min(subscribers, (s + 1) * 20); i++) {
+          raw.send({ id: String(i), type: 'subscribe', payload: { query: documents[i % documents.length], variables: { id } } });
+        }
+        return raw;
+      }),
+    );
+    const health = async () => ((await (await fetch(env.api.url.replace('/graphql', '/health'))).json()) as { live: { subscriptions: number } }).live.subscriptions;
+    while ((await health()) < subscribers) await new Promise((resolve) => setTimeout(resolve, 20));
+    const [sum, count] = [await metric('event_statements_sum'), await metric('event_statements_count')];
+    await env.api.query(`mutation { renamePlaylist(input: { playlistId: "${id}", name: "Fanned" }) { playlist { id } } }`, {}, employee);
+    const delivered = () => sockets.reduce((n, raw) => n + raw.messages.filter((m) => m.type === 'next').length, 0);
+    const deadline = Date.now() + 10_000;
+    while (delivered() < subscribers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered()).toBe(subscribers);
+    for (const raw of sockets) {
+      const names = raw.messages.filter((m) => m.type === 'next').map((m) => m.payload.data.playlistChanged.playlist.name);
+      expect(new Set(names)).toEqual(new Set(['Fanned']));
+    }
+    expect(await metric('event_statements_count')).toBe(count + 1);
+    sockets.forEach((raw) => raw.socket.close());
+    return (await metric('event_statements_sum')) - sum;
+  }
+
+  test('an event costs its 1,000 subscribers the statements it costs one (statement budget: 4)', async () => {
+    const one = await statementsPerEvent(1);
+    const thousand = await statementsPerEvent(1_000);
+    console.log(`statements per playlistChanged event: 1 subscriber ${one}, 1,000 subscribers ${thousand}`);
+    // The playlist, its track count, its page of tracks (albums ride along), the artists.
+    expect(one).toBe(4);
+    expect(thousand).toBe(one);
+  });
+
+  test('subscribers with different documents of one class still share the loading', async () => {
+    // Another document, resolved apart, whose rows are the same: the loaders of the class's
+    // one operation scope load them once. (A page of other columns would be a statement more.)
+    const other = 'subscription Other($id: ID!) { playlistChanged(id: $id) { playlistId playlist { trackCount name tracks(first: 20) { nodes { album { artist { name } title } name } } } } }';
+    expect(await statementsPerEvent(100, [SELECTION, other])).toBe(4);
+  });
+});
