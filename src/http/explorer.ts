@@ -13,6 +13,7 @@ const FILES = new Map([
   ['react-dom.js', packageFile('react-dom', 'umd/react-dom.production.min.js')],
   ['graphiql.js', packageFile('graphiql', 'graphiql.min.js')],
   ['graphiql.css', packageFile('graphiql', 'graphiql.min.css')],
+  ['graphql-ws.js', packageFile('graphql-ws', 'umd/graphql-ws.min.js')],
 ]);
 
 /** The headers editor starts with an empty Authorization header: the API reads "" as anonymous. */
@@ -32,11 +33,52 @@ const DEFAULT_QUERY = `# Media store API. Ctrl-Enter runs the operation.
 `;
 
 // Runs in the browser. The page is served at the API's own path, so the endpoint is the
-// page's address; subscriptions go to the same path over graphql-ws (ws:// or wss://).
+// page's address. Subscriptions go to the same path over graphql-ws (ws:// or wss://),
+// signed in with the Authorization header of the Headers tab (sent in connection_init, one
+// socket per header value); everything else goes over HTTP with the headers as they are.
 const START_SCRIPT = `'use strict';
 (function () {
   var endpoint = location.origin + location.pathname;
-  var fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: endpoint.replace(/^http/, 'ws') });
+  var http = GraphiQL.createFetcher({ url: endpoint });
+  var sockets = {};
+  function socketFor(authorization) {
+    return sockets[authorization] || (sockets[authorization] = graphqlWs.createClient({
+      url: endpoint.replace(/^http/, 'ws'),
+      connectionParams: { authorization: authorization },
+      lazy: true,
+    }));
+  }
+  // Whether the operation to run is a subscription: the named one, or the document's first.
+  function isSubscription(query, operationName) {
+    var text = query.replace(/#[^\\n]*/g, '');
+    var operations = /\\b(query|mutation|subscription)\\s+([_A-Za-z][_0-9A-Za-z]*)/g, found, named;
+    while (operationName && (found = operations.exec(text))) if (found[2] === operationName) named = found;
+    var first = /^\\s*(query|mutation|subscription)?\\s*[{A-Za-z_]/.exec(text.replace(/\\bfragment\\b[^{]*{[^]*$/, ''));
+    return (named ? named[1] : first && first[1]) === 'subscription';
+  }
+  function fetcher(params, options) {
+    if (!isSubscription(params.query || '', params.operationName)) return http(params, options);
+    var headers = (options && options.headers) || {};
+    var authorization = headers.Authorization || headers.authorization || '';
+    return {
+      subscribe: function (sink) {
+        var observer = typeof sink === 'function' ? { next: sink } : sink;
+        var dispose = socketFor(authorization).subscribe(
+          { query: params.query, variables: params.variables, operationName: params.operationName },
+          {
+            next: function (value) { observer.next && observer.next(value); },
+            error: function (error) {
+              var reason = error && error.code ? 'The socket closed: ' + error.code + ' ' + (error.reason || '') : String(error && error.message || error);
+              observer.next && observer.next(Array.isArray(error) ? { errors: error } : { errors: [{ message: reason }] });
+              observer.complete && observer.complete();
+            },
+            complete: function () { observer.complete && observer.complete(); },
+          },
+        );
+        return { unsubscribe: dispose };
+      },
+    };
+  }
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
@@ -66,6 +108,7 @@ const PAGE = `<!doctype html>
 <script src="${EXPLORER_ASSETS_PATH}/react.js"></script>
 <script src="${EXPLORER_ASSETS_PATH}/react-dom.js"></script>
 <script src="${EXPLORER_ASSETS_PATH}/graphiql.js"></script>
+<script src="${EXPLORER_ASSETS_PATH}/graphql-ws.js"></script>
 <script src="${EXPLORER_ASSETS_PATH}/start.js"></script>
 </body>
 </html>

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { authAs } from '../helpers/tokens';
 
 // Debian's Chromium (`.ci/run` installs it): Playwright's own browser downloads are not
 // reachable from where this runs.
@@ -70,6 +71,36 @@ describeInBrowser('GraphiQL explorer at GET /graphql', () => {
     mkdirSync(join(ROOT, '.scratch'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     if (process.env.UPDATE_SCREENSHOT) copyFileSync(SCREENSHOT, join(ROOT, 'docs', 'explorer.png'));
+  });
+
+  it('runs a subscription over graphql-ws, signed in with the Headers tab, and shows its events', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(api.url);
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    const employee = await authAs({ role: 'employee', employeeId: 1 });
+    const created = await api.query('mutation { createPlaylist(input: { name: "Watched" }) { playlist { id } } }', {}, employee);
+    const id = created.data.createPlaylist.playlist.id;
+    const customer = await authAs({ role: 'customer', customerId: 2 });
+    await page.evaluate(
+      ({ query, headers }) => {
+        const doc = (globalThis as any).document;
+        doc.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(query);
+        const editors = [...doc.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e: any) => e.CodeMirror);
+        editors.find((cm: any) => cm.getValue().includes('Authorization')).setValue(headers);
+      },
+      { query: `subscription { playlistChanged(id: "${id}") { kind playlist { name } } }`, headers: JSON.stringify({ Authorization: customer.authorization }) },
+    );
+    await page.locator('.graphiql-execute-button').click();
+    const subscribed = async () => ((await (await fetch(api.url.replace('/graphql', '/health'))).json()) as { live: { subscriptions: number } }).live.subscriptions;
+    for (const deadline = Date.now() + 10_000; (await subscribed()) < 1 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    await api.query(`mutation { renamePlaylist(input: { playlistId: "${id}", name: "Renamed in the browser" }) { playlist { id } } }`, {}, employee);
+    await page.waitForFunction(() => /Renamed in the browser/.test((globalThis as any).document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''));
+    expect(JSON.parse(await editorText(page, '.graphiql-response'))).toEqual({ data: { playlistChanged: { kind: 'RENAMED', playlist: { name: 'Renamed in the browser' } } } });
+    // Stopping it in the browser ends the subscription on the server.
+    await page.locator('.graphiql-execute-button').click();
+    for (const deadline = Date.now() + 10_000; (await subscribed()) > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await subscribed()).toBe(0);
+    await page.close();
   });
 
   it('leaves API requests that do not ask for HTML to the API', async () => {
