@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/database';
-import { withDatabase } from '../helpers/global-setup';
+import { onDatabase } from '../../src/db/admin/create-database';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -71,7 +71,7 @@ describe('npm run db:migrate', () => {
   });
 
   it('creates a missing database, then migrates it', async () => {
-    const url = withDatabase(process.env.TEST_ADMIN_URL!, name);
+    const url = onDatabase(process.env.TEST_ADMIN_URL!, name);
     const { code, stdout, stderr } = await run('src/cli/migrate.ts', [], { DATABASE_URL: `${url}?connection_limit=2` });
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining(`Created database ${name}`) });
     expect(stdout).toContain('Migrations are up to date.');

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres } from '../../src/db/admin/embedded';
 import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
 import { killApiProcesses, post, startApiProcess } from '../helpers/process';
 

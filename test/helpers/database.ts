@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { withClient } from '../../src/db/with-client';
-import { TEMPLATE_DB, withDatabase } from './global-setup';
+import { withClient } from '../../src/db/admin/with-client';
+import { onDatabase } from '../../src/db/admin/create-database';
+import { TEMPLATE_DB } from './global-setup';
 
 function adminUrl(): string {
   const url = process.env.TEST_ADMIN_URL;
@@ -27,7 +28,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await adminQuery(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
   return {
     name,
-    url: withDatabase(adminUrl(), name),
+    url: onDatabase(adminUrl(), name),
     drop: async () => {
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },

@@ -8,7 +8,7 @@ const PRISMA_ADVISORY_LOCK = 72707369;
 const LOCK_TIMEOUT_MS = 10_000;
 
 /** The folder Prisma creates migrations in. */
-export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'prisma', 'migrations');
+export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'prisma', 'migrations');
 
 /** Raised when migrations cannot be applied; `code` follows Prisma's where one exists. */
 export class MigrationError extends Error {
