@@ -3,8 +3,9 @@ import { RequestDb, type DatabaseHandles } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
 import { purchase } from './writes/purchase';
 import { Access, type Viewer } from './auth/access';
-import { beforeExecution, unauthenticated } from './errors';
-import { InvalidTokenError, verifyToken, type Principal, type VerifyOptions } from './auth/token';
+import { InvalidTokenError, unauthenticated } from './errors';
+import { beforeExecution } from './graphql/client-errors';
+import { verifyToken, type Principal, type VerifyOptions } from './auth/token';
 
 /** Who asks: built once per HTTP request (or, later, per WebSocket connection). */
 export interface RequestScope {

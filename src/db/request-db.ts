@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import { DatabaseFailure } from './failures';
+import { DatabaseFailure } from '../errors';
 import type { InstrumentedPool } from './instrumented-pool';
 import { newOperationStats, operationScope, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';

@@ -170,4 +170,26 @@ describe('embedded PostgreSQL', () => {
       await server.stop();
     }
   });
+
+  it('says so when the password file of a cluster that asks for one is lost', async () => {
+    const passwordFile = join(dataDir, 'postgres.password');
+    const lost = /asks for a password, but .*postgres\.password is missing/;
+    const first = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    const kept = readFileSync(passwordFile);
+    rmSync(passwordFile);
+    try {
+      // Sharing the running server: the server asks, and there is no password to give.
+      await expect(startEmbeddedPostgres({ dataDir, database: 'postgres' })).rejects.toThrow(lost);
+    } finally {
+      writeFileSync(passwordFile, kept, { mode: 0o600 });
+      await first.stop();
+    }
+    rmSync(passwordFile);
+    try {
+      // Alone: the new password it would set is refused (28P01).
+      await expect(startEmbeddedPostgres({ dataDir, database: 'postgres' })).rejects.toThrow(lost);
+    } finally {
+      writeFileSync(passwordFile, kept, { mode: 0o600 });
+    }
+  });
 });
