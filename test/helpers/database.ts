@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { withClient } from '../../src/db/admin/with-client';
+import { samplePeak } from '../../bench/sampler';
 import { onDatabase } from '../../src/db/admin/create-database';
 import { TEMPLATE_DB } from './global-setup';
 
@@ -42,6 +43,13 @@ export async function serverConnections(database: string, applicationName?: stri
     [database, applicationName ?? null],
   );
   return Number(rows[0].n);
+}
+
+/** Runs `work` while sampling {@link serverConnections}: what it returns, and the most connections seen at once. */
+export async function peakConnectionsDuring<T>(database: string, applicationName: string, work: () => Promise<T>): Promise<{ peak: number; result: T }> {
+  const stop = samplePeak(() => serverConnections(database, applicationName), 2);
+  const result = await work().finally(stop);
+  return { peak: await stop(), result };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, peakConnectionsDuring, serverConnections, type TestDatabase } from '../helpers/database';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 10) { nodes { name genre { name } mediaType { name } } } } } }`;
@@ -25,17 +25,9 @@ describe('connection_limit', () => {
     api = await startTestServer(poolUrl('connection_limit=2', 'pool_limit_test'));
     expect(api.db.pool.usage.max).toBe(2);
 
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await serverConnections(database.name, 'pool_limit_test'));
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const results = await Promise.all(Array.from({ length: 50 }, () => api.query(NESTED)));
-    sampling = false;
-    await sampler;
+    const { peak, result: results } = await peakConnectionsDuring(database.name, 'pool_limit_test', () =>
+      Promise.all(Array.from({ length: 50 }, () => api.query(NESTED))),
+    );
 
     for (const res of results) {
       expect(res.errors).toBeUndefined();
@@ -88,21 +80,6 @@ describe('pool_timeout', () => {
 describe('per-request statement cap', () => {
   const FIVE_SIBLINGS = `{ tracks(first: 60) { nodes { album { title } genre { name } mediaType { name } playlists(first: 2) { totalCount nodes { name } } } } }`;
 
-  async function peakServerConnections(api: TestServer, applicationName: string) {
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await serverConnections(database.name, applicationName));
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    })();
-    const results = await Promise.all(Array.from({ length: 5 }, () => api.query(FIVE_SIBLINGS)));
-    sampling = false;
-    await sampler;
-    return { peak, results };
-  }
-
   it('holds one connection at a time for a query with five sibling relations when capped at 1', async () => {
     const api = await startTestServer(poolUrl('connection_limit=10', 'cap_one_test'), { maxStatementsPerRequest: 1 });
     try {
@@ -121,7 +98,7 @@ describe('per-request statement cap', () => {
   it('lets the same query use more connections when the cap allows', async () => {
     const api = await startTestServer(poolUrl('connection_limit=10', 'cap_five_test'), { maxStatementsPerRequest: 5 });
     try {
-      const { results } = await peakServerConnections(api, 'cap_five_test');
+      const results = await Promise.all(Array.from({ length: 5 }, () => api.query(FIVE_SIBLINGS)));
       expect(Math.max(...results.map((r) => r.telemetry.peakConnections))).toBeGreaterThan(1);
     } finally {
       await api.stop();
