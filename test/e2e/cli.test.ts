@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/database';
+import { adminQuery, useTestDatabase } from '../helpers/database';
 import { onDatabase } from '../../src/db/admin/create-database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -48,16 +48,10 @@ describe('command-line tools', () => {
 });
 
 describe('npm run token', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const handle = useTestDatabase();
 
   it('refuses a customer that does not exist', async () => {
-    const { code, stdout, stderr } = await run('src/cli/token.ts', ['--customer', '999999'], { DATABASE_URL: database.url });
+    const { code, stdout, stderr } = await run('src/cli/token.ts', ['--customer', '999999'], { DATABASE_URL: handle.database.url });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('There is no customer 999999 in the database');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/admin/embedded';
-import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { serverConnections, useTestDatabase } from '../helpers/database';
 import { killApiProcesses, post, startApiProcess } from '../helpers/process';
 
 afterAll(killApiProcesses);
@@ -11,21 +11,15 @@ afterAll(killApiProcesses);
 const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 20) { nodes { name genre { name } } } } } }`;
 
 describe('SIGTERM during load', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const handle = useTestDatabase();
 
   it('finishes in-flight requests, exits 0 and leaves no server connections', async () => {
-    const api = await startApiProcess({ DATABASE_URL: `${database.url}?connection_limit=1&application_name=e2e_sigterm` });
+    const api = await startApiProcess({ DATABASE_URL: `${handle.database.url}?connection_limit=1&application_name=e2e_sigterm` });
     // Warm up so the requests below are in flight, not still connecting.
     expect((await post(api.url, NESTED)).status).toBe(200);
 
     // A lock on album holds every request mid-flight until we let go.
-    const blocker = new pg.Client({ connectionString: database.url });
+    const blocker = new pg.Client({ connectionString: handle.database.url });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
@@ -47,14 +41,14 @@ describe('SIGTERM during load', () => {
       expect(res.body.data.albums.nodes).toHaveLength(50);
     }
     expect(await api.exited).toBe(0);
-    expect(await serverConnections(database.name, 'e2e_sigterm')).toBe(0);
+    expect(await serverConnections(handle.database.name, 'e2e_sigterm')).toBe(0);
     await expect(post(api.url, NESTED)).rejects.toThrow();
   });
 
   it('cuts a statement stuck on a lock once the grace period is over, and exits 0', async () => {
     const graceSeconds = 2;
-    const api = await startApiProcess({ DATABASE_URL: `${database.url}?application_name=e2e_stuck`, SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
-    const blocker = new pg.Client({ connectionString: database.url });
+    const api = await startApiProcess({ DATABASE_URL: `${handle.database.url}?application_name=e2e_stuck`, SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
+    const blocker = new pg.Client({ connectionString: handle.database.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
@@ -69,7 +63,7 @@ describe('SIGTERM during load', () => {
       expect(Date.now() - started).toBeLessThan((graceSeconds + 4) * 1000);
       expect(api.output()).toContain('cutting the database connections still busy');
       // Its backend was terminated, not left waiting for the lock.
-      expect(await serverConnections(database.name, 'e2e_stuck')).toBe(0);
+      expect(await serverConnections(handle.database.name, 'e2e_stuck')).toBe(0);
       await stuck;
     } finally {
       await blocker.query('ROLLBACK');
