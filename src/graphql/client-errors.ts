@@ -44,7 +44,8 @@ function forInternal(error: Error, client: ErrorCode | null): GraphQLError | und
 function knownFailure(error: unknown): GraphQLError | undefined {
   for (let e = error as { cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
     const entry = internalError(e);
-    if (entry) return forInternal(e as Error, entry.client);
+    const answer = entry && forInternal(e as Error, entry.client);
+    if (answer) return answer;
   }
   switch (classifyDatabaseError(error)) {
     case 'busy':
