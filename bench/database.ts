@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { applyMigrations } from '../src/db/migrate';
+import { prepareDatabase } from '../src/db/admin/bootstrap';
+import { withClient } from '../src/db/admin/with-client';
 import { seed } from '../prisma/seed';
 import { generateSeedData } from '../prisma/seed-data';
 
@@ -19,16 +18,11 @@ export interface BenchDatabase {
  * under .data/bench. Migrated, and seeded at `scale` unless it already holds that scale.
  */
 export async function prepareBenchDatabase(scale: number, log: (message: string) => void): Promise<BenchDatabase> {
-  const embedded = process.env.BENCH_DATABASE_URL
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: join(__dirname, '..', '.data', 'bench'), database: 'media_store_bench', log });
-  const url = process.env.BENCH_DATABASE_URL ?? embedded!.url;
+  const database = await prepareDatabase({ url: process.env.BENCH_DATABASE_URL || undefined, dataDir: join(__dirname, '..', '.data', 'bench'), database: 'media_store_bench', log });
+  const { url } = database;
   try {
-    await applyMigrations(url);
     const expected = generateSeedData(scale);
-    const client = new pg.Client({ connectionString: url, application_name: 'bench-setup' });
-    await client.connect();
-    try {
+    return await withClient({ connectionString: url, application_name: 'bench-setup' }, async (client) => {
       const count = async (table: string) => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
       if ((await count('track')) !== expected.tracks.id.length || (await count('invoice_line')) !== expected.invoiceLines.id.length) {
         log(`Seeding scale ${scale}…`);
@@ -48,13 +42,11 @@ export async function prepareBenchDatabase(scale: number, log: (message: string)
         url,
         version: `${version}, ${auth}`,
         sizes: { albums: await count('album'), customers: await count('customer'), tracks: await count('track'), invoices: await count('invoice') },
-        stop: async () => embedded?.stop(),
+        stop: database.stop,
       };
-    } finally {
-      await client.end();
-    }
+    });
   } catch (err) {
-    await embedded?.stop();
+    await database.stop();
     throw err;
   }
 }

@@ -13,6 +13,27 @@ const CONNECTION_INTERVAL_MS = 50;
 const RSS_INTERVAL_MS = 250;
 
 /**
+ * Calls `sample` again `intervalMs` after each answer until the returned function is
+ * called, which resolves (on every call) to the highest value seen. The one peak sampler: the benchmark's
+ * connections and RSS, and the tests' server connections (test/helpers/database.ts).
+ */
+export function samplePeak(sample: () => Promise<number>, intervalMs: number): () => Promise<number> {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      peak = Math.max(peak, await sample());
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return peak;
+  };
+}
+
+/**
  * Samples `pg_stat_activity` on its own connection, which it opens before any load
  * starts so it is never refused when a server exhausts `max_connections`.
  */
@@ -33,26 +54,11 @@ export class ConnectionSampler {
 
   /** Samples the server's connections and RSS until the returned stop function is called. */
   watch(server: ServerProcess): () => Promise<Peaks> {
-    const peaks: Peaks = { connections: 0, rss: 0 };
-    let running = true;
-    const loop = async (interval: number, sample: () => Promise<void>) => {
-      while (running) {
-        await sample();
-        await new Promise((resolve) => setTimeout(resolve, interval));
-      }
-    };
-    const loops = [
-      loop(CONNECTION_INTERVAL_MS, async () => {
-        peaks.connections = Math.max(peaks.connections, await this.count(server.applicationName));
-      }),
-      loop(RSS_INTERVAL_MS, async () => {
-        peaks.rss = Math.max(peaks.rss, (await server.stats()).rss);
-      }),
-    ];
+    const connections = samplePeak(() => this.count(server.applicationName), CONNECTION_INTERVAL_MS);
+    const rss = samplePeak(async () => (await server.stats()).rss, RSS_INTERVAL_MS);
     return async () => {
-      running = false;
-      await Promise.all(loops);
-      return peaks;
+      const [c, r] = await Promise.all([connections(), rss()]);
+      return { connections: c, rss: r };
     };
   }
 

@@ -132,7 +132,7 @@ if (require.main === module) {
   void (async () => {
     const options = parseCommandLine(process.argv.slice(2));
     if (!options) return console.log(HELP);
-    const { withDatabase } = await import('../src/db/bootstrap');
+    const { withDatabase } = await import('../src/db/admin/bootstrap');
     const { loadConfig } = await import('../src/config');
     const started = Date.now();
     const result = await withDatabase(loadConfig(), (url) => seed(url, options));

@@ -2,7 +2,7 @@
  * `npm run build`: compiles the server (with the generated Prisma client, the seed and
  * package.json it imports) to dist/ with tsc, and copies beside the compiled code the
  * files it reads at run time from its own folder: the SDL (src/schema/index.ts) and the
- * migrations (src/db/migrate.ts). Then `node dist/src/main.js` runs it.
+ * migrations (src/db/admin/migrate.ts). Then `node dist/src/main.js` runs it.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');

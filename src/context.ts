@@ -3,9 +3,10 @@ import { RequestDb, type DatabaseHandles } from './db/request-db';
 import { createLoaders, type Loaders } from './loaders';
 import { purchase } from './writes/purchase';
 import { Access, type Viewer } from './auth/access';
-import { beforeExecution, unauthenticated } from './errors';
+import { InvalidTokenError, unauthenticated } from './errors';
+import { beforeExecution } from './graphql/client-errors';
 import type { Subscribe } from './subscriptions/hub';
-import { InvalidTokenError, verifyTokenUntil, type Principal, type VerifyOptions } from './auth/token';
+import { verifyTokenUntil, type Principal, type VerifyOptions } from './auth/token';
 
 /** Who asks: built once per HTTP request (or, later, per WebSocket connection). */
 export interface RequestScope {

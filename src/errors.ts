@@ -1,7 +1,11 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
-import { HeaderMap } from '@apollo/server';
-import { classifyDatabaseError, DatabaseFailure, PoolTimeoutError } from './db/failures';
+/*
+ * The one error catalogue, a leaf (it imports nothing of ours): every code a client may
+ * get, with its HTTP status (ERRORS), and every error raised inside the server or its
+ * tooling, with its class and the code a client gets instead (INTERNAL_ERRORS). Errors are
+ * recognised by class and code, never by message text. What a client is finally sent is
+ * decided in ./graphql/client-errors.ts.
+ */
+import { GraphQLError } from 'graphql';
 
 /**
  * Every `extensions.code` this API returns, declared once with its HTTP status and what it
@@ -121,82 +125,83 @@ function retryable(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, retryAfterSeconds: RETRY_AFTER_SECONDS } });
 }
 
-// The client-facing error a failure maps to, or undefined when it is not a known kind.
-function knownFailure(error: unknown): GraphQLError | undefined {
-  for (let e = error as { cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (e instanceof PoolTimeoutError) return databaseBusy();
-    if (e instanceof DatabaseFailure) return e.kind === 'unavailable' ? databaseUnavailable() : queryTimeout();
-  }
-  switch (classifyDatabaseError(error)) {
-    case 'busy':
-      return databaseBusy();
-    case 'unavailable':
-      return databaseUnavailable();
-    case 'timeout':
-      return queryTimeout();
-    case 'bad-input':
-      return badUserInput('', 'The database refused a value of this operation (out of range or malformed)');
-    case 'unique':
-      return conflict('A row with these values already exists');
-    case 'foreign-key':
-      return notFound('A row this operation refers to does not exist');
-    case 'missing':
-      return notFound('The row this operation changes does not exist');
-    case 'serialization':
-      return transactionConflict(1);
-    default:
-      return undefined;
+/** Raised when no pooled connection frees up within `pool_timeout`. */
+export class PoolTimeoutError extends Error {
+  static readonly CODE = 'POOL_TIMEOUT';
+  readonly code = PoolTimeoutError.CODE;
+  constructor(timeoutMs: number) {
+    super(`No database connection became free within ${timeoutMs} ms (pool_timeout)`);
+    this.name = 'PoolTimeoutError';
   }
 }
+
+/** A failure our own database door recognised where it happened (see ./db/instrumented-pool.ts, ./db/request-db.ts). */
+export class DatabaseFailure extends Error {
+  static readonly UNAVAILABLE = 'DB_UNAVAILABLE';
+  static readonly CANCELLED = 'DB_CANCELLED';
+  readonly code: typeof DatabaseFailure.UNAVAILABLE | typeof DatabaseFailure.CANCELLED;
+  constructor(
+    readonly kind: 'unavailable' | 'cancelled',
+    cause: unknown,
+  ) {
+    super(kind === 'unavailable' ? 'The database is unavailable' : 'The operation was cancelled', { cause });
+    this.name = 'DatabaseFailure';
+    this.code = kind === 'unavailable' ? DatabaseFailure.UNAVAILABLE : DatabaseFailure.CANCELLED;
+  }
+}
+
+/** Why a bearer token was refused (./auth/token.ts), in words fit for the client. */
+export class InvalidTokenError extends Error {
+  readonly code = 'INVALID_TOKEN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** Raised when migrations cannot be applied (./db/admin/migrate.ts); `code` follows Prisma's where one exists. */
+export class MigrationError extends Error {
+  constructor(
+    readonly code: 'P3009' | 'P3018' | 'MIGRATION_LOCK_TIMEOUT' | 'PROVIDER_MISMATCH' | 'SCHEMA_NOT_EMPTY',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/** One internal error: its class, the code a client gets instead (null: none ever does), and what it means. */
+export interface InternalErrorEntry {
+  error: abstract new (...args: never[]) => Error;
+  client: ErrorCode | null;
+  meaning: string;
+}
+
+type InternalCode = PoolTimeoutError['code'] | DatabaseFailure['code'] | InvalidTokenError['code'] | MigrationError['code'];
 
 /**
- * A failure before execution (building the context), as Apollo sends it: with its HTTP
- * status and Retry-After when it is a known database failure, else unchanged.
+ * Every error raised inside the server or its tooling, by its `code`, declared once (the
+ * compiler checks that each class's codes are here). The README's second error table is
+ * this list.
  */
-export function beforeExecution(error: unknown): unknown {
-  const failure = knownFailure(error);
-  if (!failure) return error;
-  const status = ERRORS[failure.extensions.code as ErrorCode].status;
-  const headers = new HeaderMap(RETRYABLE_CODES.has(failure.extensions.code as string) ? [['retry-after', String(RETRY_AFTER_SECONDS)]] : []);
-  return new GraphQLError(failure.message, { extensions: { ...failure.extensions, http: { status, headers } } });
-}
+export const INTERNAL_ERRORS = {
+  POOL_TIMEOUT: { error: PoolTimeoutError, client: ErrorCode.DATABASE_BUSY, meaning: 'no pooled connection became free within pool_timeout' },
+  DB_UNAVAILABLE: { error: DatabaseFailure, client: ErrorCode.DATABASE_UNAVAILABLE, meaning: 'a connection could not be opened, or died under a statement' },
+  DB_CANCELLED: { error: DatabaseFailure, client: ErrorCode.QUERY_TIMEOUT, meaning: 'the operation passed its deadline or its client hung up while it waited for or used a connection' },
+  INVALID_TOKEN: { error: InvalidTokenError, client: ErrorCode.UNAUTHENTICATED, meaning: 'the bearer token was refused; its message, written for clients, is sent' },
+  P3009: { error: MigrationError, client: null, meaning: 'an earlier migration failed and was not resolved (Prisma P3009)' },
+  P3018: { error: MigrationError, client: null, meaning: 'a migration failed to apply and was rolled back (Prisma P3018)' },
+  MIGRATION_LOCK_TIMEOUT: { error: MigrationError, client: null, meaning: "another migration held Prisma's advisory lock for over 10 s" },
+  PROVIDER_MISMATCH: { error: MigrationError, client: null, meaning: 'migration_lock.toml names a provider other than postgresql' },
+  SCHEMA_NOT_EMPTY: { error: MigrationError, client: null, meaning: 'the database has tables but no migration history' },
+} as const satisfies Record<InternalCode, InternalErrorEntry>;
 
-/** Longest message sent to a client; graphql-js echoes whole values in some of its own. */
-const MAX_MESSAGE = 500;
-
-/**
- * Turns any error raised while executing an operation into what a client may see.
- * Our own GraphQLErrors pass through; pool exhaustion, outages, timeouts and values the
- * database refused get their own codes; anything else becomes `INTERNAL_SERVER_ERROR`
- * without its message, stack or SQL (those are logged by the caller with the request id).
- */
-export function toClientError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const where = { locations: formatted.locations, path: formatted.path };
-  if (!(original instanceof GraphQLError)) {
-    const failure = knownFailure(original);
-    if (failure) return { message: failure.message, ...where, extensions: failure.extensions };
-  }
-  let code = formatted.extensions?.code;
-  // Apollo raises some request errors (persisted queries, bad bodies) with an HTTP 4xx
-  // status but no code of their own: they are the client's, not ours.
-  const status = (original as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
-  if (code === ErrorCode.INTERNAL_SERVER_ERROR && status !== undefined && status >= 400 && status < 500) {
-    code = ErrorCode.BAD_REQUEST;
-    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
-  }
-  const known = original instanceof GraphQLError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR);
-  if (!known) return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-  const message = formatted.message.length > MAX_MESSAGE ? `${formatted.message.slice(0, MAX_MESSAGE)}…` : formatted.message;
-  if (!production) return { ...formatted, message };
-  const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-  return { ...formatted, message, extensions };
-}
-
-/** True when an error that reached the client is an unexpected one worth logging. */
-export function isUnexpected(error: unknown): boolean {
-  const original = unwrapResolverError(error);
-  return !(original instanceof GraphQLError) && knownFailure(original) === undefined;
+/** The catalogue entry of an internal error, recognised by class and code; undefined for any other value. */
+export function internalError(error: unknown): InternalErrorEntry | undefined {
+  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') return undefined;
+  if (!Object.hasOwn(INTERNAL_ERRORS, error.code)) return undefined;
+  const entry: InternalErrorEntry = INTERNAL_ERRORS[error.code as InternalCode];
+  return error instanceof entry.error ? entry : undefined;
 }
 
 /** A JSON error body for failures outside GraphQL (bad HTTP requests), in GraphQL's shape. */

@@ -5,7 +5,7 @@
  * release the database (the embedded one stops when no other process uses it) and exit 0.
  */
 import { loadConfig } from './config';
-import { prepareDatabase, type PreparedDatabase } from './db/bootstrap';
+import { configuredDatabase, prepareDatabase, type PreparedDatabase } from './db/admin/bootstrap';
 import { openDatabase, type Database } from './db/client';
 import { createShutdown, shutDownOnSignals, watchParent } from './lifecycle';
 import { createLogger } from './logger';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   if (config.exitWithParent) watchParent(() => void shutdown('npm, which started this process, exited', 0));
 
   try {
-    prepared = prepareDatabase(config, (msg) => logger.info(msg));
+    prepared = prepareDatabase(configuredDatabase(config, (msg) => logger.info(msg)));
     const { url } = await prepared;
     const seeded = await seed(url);
     if (seeded.seeded) logger.info({ counts: seeded.counts }, 'Seeded demo data');

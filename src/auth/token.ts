@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { InvalidTokenError } from '../errors';
 
 /** Who a token speaks for. */
 export type Principal = { role: 'customer'; customerId: number } | { role: 'employee'; employeeId: number };
@@ -21,9 +22,6 @@ export async function signToken(principal: Principal, secret: string, expiresIn 
     .setExpirationTime(expiresIn)
     .sign(key(secret));
 }
-
-/** Why a token was refused, in words fit for the client. */
-export class InvalidTokenError extends Error {}
 
 // Clients send the same token on every request, and checking its HMAC (WebCrypto, async)
 // cost more CPU than reading a page of rows. A token verified once is trusted until it

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { withDatabase } from '../db/bootstrap';
-import { createDatabaseIfMissing } from '../db/create-database';
+import { withDatabase } from '../db/admin/bootstrap';
+import { createDatabaseIfMissing } from '../db/admin/create-database';
 
 const HELP = `Usage: npm run db:migrate
 

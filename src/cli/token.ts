@@ -5,8 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { withDatabase } from '../db/bootstrap';
-import { withClient } from '../db/with-client';
+import { withDatabase } from '../db/admin/bootstrap';
+import { withClient } from '../db/admin/with-client';
 import { signToken, type Principal } from '../auth/token';
 
 const HELP = `Usage: npm run token -- (--customer <id> | --employee <id>) [--expires <span>]

@@ -4,6 +4,7 @@
  * error keeps the driver's SQLSTATE in `meta.driverAdapterError.cause`, and connection
  * failures become its P1xxx codes.
  */
+import { DatabaseFailure, PoolTimeoutError } from '../errors';
 
 /** How a client should be told about a database error, or undefined for a bug. */
 export type FailureKind =
@@ -81,29 +82,4 @@ export function classifyDatabaseError(error: unknown): FailureKind | undefined {
     if (/^[0-9A-Z]{5}$/.test(e.code)) return bySqlState(e.code);
   }
   return undefined;
-}
-
-/** Raised when no connection frees up within `pool_timeout`. */
-export class PoolTimeoutError extends Error {
-  static readonly CODE = 'POOL_TIMEOUT';
-  readonly code = PoolTimeoutError.CODE;
-  constructor(timeoutMs: number) {
-    super(`No database connection became free within ${timeoutMs} ms (pool_timeout)`);
-    this.name = 'PoolTimeoutError';
-  }
-}
-
-/** A failure our own database door recognised where it happened (see ./instrumented-pool.ts, ./request-db.ts). */
-export class DatabaseFailure extends Error {
-  static readonly UNAVAILABLE = 'DB_UNAVAILABLE';
-  static readonly CANCELLED = 'DB_CANCELLED';
-  readonly code: string;
-  constructor(
-    readonly kind: 'unavailable' | 'cancelled',
-    cause: unknown,
-  ) {
-    super(kind === 'unavailable' ? 'The database is unavailable' : 'The operation was cancelled', { cause });
-    this.name = 'DatabaseFailure';
-    this.code = kind === 'unavailable' ? DatabaseFailure.UNAVAILABLE : DatabaseFailure.CANCELLED;
-  }
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseFailure, PoolTimeoutError } from './failures';
+import { DatabaseFailure, PoolTimeoutError } from '../errors';
 import { operationScope, processStats, type StatementScope } from './stats';
 
 // pg gives the errors of a connection that died under a statement ("Connection
@@ -58,7 +58,9 @@ export class InstrumentedPool extends pg.Pool {
     // request's release callback, where the async context is that request's.
     const operation = operationScope.getStore();
     const started = performance.now();
+    const waiting = this.waitClock();
     const acquired = (client: pg.PoolClient): pg.PoolClient => {
+      waiting.stop();
       const waited = performance.now() - started;
       for (const listener of this.acquireWaitListeners) listener(waited);
       (client as unknown as CountingClient).operation = operation;
@@ -87,9 +89,8 @@ export class InstrumentedPool extends pg.Pool {
       return client;
     };
     const failed = (err: Error): Error => {
-      if (err.message === 'timeout exceeded when trying to connect') {
-        return new PoolTimeoutError(this.acquireTimeoutMs);
-      }
+      waiting.stop();
+      if (waiting.ranOut && !('code' in err)) return new PoolTimeoutError(this.acquireTimeoutMs);
       // A connection that could not be opened (refused, reset, timed out) is an outage.
       return 'code' in err ? err : new DatabaseFailure('unavailable', err);
     };
@@ -107,6 +108,19 @@ export class InstrumentedPool extends pg.Pool {
       return;
     }
     return super.connect().then(acquired, (err: Error) => Promise.reject(failed(err)));
+  }
+
+  // pg-pool fails a checkout that waited in its queue past connectionTimeoutMillis with an
+  // error that says so only in words. This clock, started just before pg-pool's timer of
+  // the same length (so it fires first), tells that case by what happened instead. A
+  // checkout that opens a new connection is not queued: its timeout is an outage.
+  private waitClock(): { readonly ranOut: boolean; stop(): void } {
+    const queued = this.acquireTimeoutMs > 0 && (this.idleCount > 0 || this.totalCount >= (this.options.max ?? 10));
+    if (!queued) return { ranOut: false, stop: () => undefined };
+    const clock = { ranOut: false, stop: () => clearTimeout(timer) };
+    const timer = setTimeout(() => (clock.ranOut = true), this.acquireTimeoutMs);
+    timer.unref();
+    return clock;
   }
 
   /**

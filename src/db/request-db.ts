@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import { DatabaseFailure } from './failures';
+import { DatabaseFailure } from '../errors';
 import type { InstrumentedPool } from './instrumented-pool';
 import { newOperationStats, operationScope, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';
@@ -19,6 +19,14 @@ export interface DatabaseHandles {
 /** What statements run on: the shared client, or one transaction's. */
 export type Queryable = Prisma.TransactionClient;
 
+/** What the door a transaction hands its work shares with the request's door, and what it adds. */
+interface TransactionBinding {
+  /** The request's stats, connections held and signal. */
+  scope: StatementScope;
+  /** The transaction's client: every statement of the door runs on it. */
+  client: Queryable;
+}
+
 /**
  * One request's door to the database. Every statement of the request goes through
  * {@link RequestDb.run} or {@link RequestDb.columns}, which charge it to the request's stats
@@ -27,21 +35,25 @@ export type Queryable = Prisma.TransactionClient;
  * hung up), the statements it is running are cancelled in PostgreSQL and no new ones start.
  */
 export class RequestDb {
-  readonly stats: OperationStats = newOperationStats();
+  readonly stats: OperationStats;
   private readonly scope: StatementScope;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly committed: Array<() => void> = [];
   /** Set on the door a transaction hands its callback: every statement runs in it. */
-  private tx: Queryable | undefined;
+  private readonly tx: Queryable | undefined;
 
   constructor(
     private readonly handles: DatabaseHandles,
     /** Most statements of this request in flight at once (and so connections held). */
     readonly maxConcurrent: number,
     signal: AbortSignal = new AbortController().signal,
+    /** Given only by {@link RequestDb.transaction}, for the door it hands its work. */
+    transaction?: TransactionBinding,
   ) {
-    this.scope = { stats: this.stats, clients: new Set(), signal };
+    this.scope = transaction?.scope ?? { stats: newOperationStats(), clients: new Set(), signal };
+    this.stats = this.scope.stats;
+    this.tx = transaction?.client;
     signal.addEventListener('abort', () => this.cancel(), { once: true });
   }
 
@@ -68,12 +80,7 @@ export class RequestDb {
     const timer = setTimeout(() => this.cancelStatements(), timeout);
     const result = await this.inSlot(() =>
       this.handles.prisma.$transaction(
-        async (client) => {
-          const door = new RequestDb(this.handles, 1, this.scope.signal);
-          Object.assign(door, { stats: this.stats, tx: client });
-          (door as unknown as { scope: StatementScope }).scope = this.scope;
-          return work(door);
-        },
+        (client) => work(new RequestDb(this.handles, 1, this.scope.signal, { scope: this.scope, client })),
         { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },
       ),
     ).finally(() => clearTimeout(timer));

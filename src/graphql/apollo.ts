@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config';
 import type { Context } from '../context';
-import { toClientError } from '../errors';
+import { toClientError } from './client-errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
 import { compiledExecutor, type OperationRunner } from './compiled-executor';

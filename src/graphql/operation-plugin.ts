@@ -2,7 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from '../config';
 import type { Context } from '../context';
-import { RETRYABLE_CODES, RETRY_AFTER_SECONDS, isUnexpected } from '../errors';
+import { RETRYABLE_CODES, RETRY_AFTER_SECONDS } from '../errors';
+import { isUnexpected } from './client-errors';
 import type { Logger } from '../logger';
 
 /** Header a client sends (outside production) to get the operation's telemetry back. */

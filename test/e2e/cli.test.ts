@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/database';
-import { withDatabase } from '../helpers/global-setup';
+import { adminQuery, useTestDatabase } from '../helpers/database';
+import { onDatabase } from '../../src/db/admin/create-database';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -48,16 +48,10 @@ describe('command-line tools', () => {
 });
 
 describe('npm run token', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const handle = useTestDatabase();
 
   it('refuses a customer that does not exist', async () => {
-    const { code, stdout, stderr } = await run('src/cli/token.ts', ['--customer', '999999'], { DATABASE_URL: database.url });
+    const { code, stdout, stderr } = await run('src/cli/token.ts', ['--customer', '999999'], { DATABASE_URL: handle.database.url });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('There is no customer 999999 in the database');
@@ -71,7 +65,7 @@ describe('npm run db:migrate', () => {
   });
 
   it('creates a missing database, then migrates it', async () => {
-    const url = withDatabase(process.env.TEST_ADMIN_URL!, name);
+    const url = onDatabase(process.env.TEST_ADMIN_URL!, name);
     const { code, stdout, stderr } = await run('src/cli/migrate.ts', [], { DATABASE_URL: `${url}?connection_limit=2` });
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining(`Created database ${name}`) });
     expect(stdout).toContain('Migrations are up to date.');

@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
-import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { startEmbeddedPostgres } from '../../src/db/admin/embedded';
+import { serverConnections, useTestDatabase } from '../helpers/database';
 import { killApiProcesses, post, startApiProcess } from '../helpers/process';
 
 afterAll(killApiProcesses);
@@ -11,21 +11,15 @@ afterAll(killApiProcesses);
 const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 20) { nodes { name genre { name } } } } } }`;
 
 describe('SIGTERM during load', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const handle = useTestDatabase();
 
   it('finishes in-flight requests, exits 0 and leaves no server connections', async () => {
-    const api = await startApiProcess({ DATABASE_URL: `${database.url}?connection_limit=1&application_name=e2e_sigterm` });
+    const api = await startApiProcess({ DATABASE_URL: `${handle.database.url}?connection_limit=1&application_name=e2e_sigterm` });
     // Warm up so the requests below are in flight, not still connecting.
     expect((await post(api.url, NESTED)).status).toBe(200);
 
     // A lock on album holds every request mid-flight until we let go.
-    const blocker = new pg.Client({ connectionString: database.url });
+    const blocker = new pg.Client({ connectionString: handle.database.url });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
@@ -47,14 +41,14 @@ describe('SIGTERM during load', () => {
       expect(res.body.data.albums.nodes).toHaveLength(50);
     }
     expect(await api.exited).toBe(0);
-    expect(await serverConnections(database.name, 'e2e_sigterm')).toBe(0);
+    expect(await serverConnections(handle.database.name, 'e2e_sigterm')).toBe(0);
     await expect(post(api.url, NESTED)).rejects.toThrow();
   });
 
   it('cuts a statement stuck on a lock once the grace period is over, and exits 0', async () => {
     const graceSeconds = 2;
-    const api = await startApiProcess({ DATABASE_URL: `${database.url}?application_name=e2e_stuck`, SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
-    const blocker = new pg.Client({ connectionString: database.url });
+    const api = await startApiProcess({ DATABASE_URL: `${handle.database.url}?application_name=e2e_stuck`, SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
+    const blocker = new pg.Client({ connectionString: handle.database.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
@@ -69,7 +63,7 @@ describe('SIGTERM during load', () => {
       expect(Date.now() - started).toBeLessThan((graceSeconds + 4) * 1000);
       expect(api.output()).toContain('cutting the database connections still busy');
       // Its backend was terminated, not left waiting for the lock.
-      expect(await serverConnections(database.name, 'e2e_stuck')).toBe(0);
+      expect(await serverConnections(handle.database.name, 'e2e_stuck')).toBe(0);
       await stuck;
     } finally {
       await blocker.query('ROLLBACK');
@@ -168,6 +162,28 @@ describe('embedded PostgreSQL', () => {
       expect(statSync(passwordFile).mode & 0o077).toBe(0);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('says so when the password file of a cluster that asks for one is lost', async () => {
+    const passwordFile = join(dataDir, 'postgres.password');
+    const lost = /asks for a password, but .*postgres\.password is missing/;
+    const first = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    const kept = readFileSync(passwordFile);
+    rmSync(passwordFile);
+    try {
+      // Sharing the running server: the server asks, and there is no password to give.
+      await expect(startEmbeddedPostgres({ dataDir, database: 'postgres' })).rejects.toThrow(lost);
+    } finally {
+      writeFileSync(passwordFile, kept, { mode: 0o600 });
+      await first.stop();
+    }
+    rmSync(passwordFile);
+    try {
+      // Alone: the new password it would set is refused (28P01).
+      await expect(startEmbeddedPostgres({ dataDir, database: 'postgres' })).rejects.toThrow(lost);
+    } finally {
+      writeFileSync(passwordFile, kept, { mode: 0o600 });
     }
   });
 });

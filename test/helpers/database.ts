@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { withClient } from '../../src/db/with-client';
-import { TEMPLATE_DB, withDatabase } from './global-setup';
+import { withClient } from '../../src/db/admin/with-client';
+import { samplePeak } from '../../bench/sampler';
+import { onDatabase } from '../../src/db/admin/create-database';
+import { TEMPLATE_DB } from './global-setup';
 
 function adminUrl(): string {
   const url = process.env.TEST_ADMIN_URL;
@@ -27,7 +29,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await adminQuery(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
   return {
     name,
-    url: withDatabase(adminUrl(), name),
+    url: onDatabase(adminUrl(), name),
     drop: async () => {
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
@@ -41,6 +43,13 @@ export async function serverConnections(database: string, applicationName?: stri
     [database, applicationName ?? null],
   );
   return Number(rows[0].n);
+}
+
+/** Runs `work` while sampling {@link serverConnections}: what it returns, and the most connections seen at once. */
+export async function peakConnectionsDuring<T>(database: string, applicationName: string, work: () => Promise<T>): Promise<{ peak: number; result: T }> {
+  const stop = samplePeak(() => serverConnections(database, applicationName), 2);
+  const result = await work().finally(stop);
+  return { peak: await stop(), result };
 }
 
 /**

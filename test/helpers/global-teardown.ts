@@ -1,5 +1,5 @@
-import type { EmbeddedPostgres } from '../../src/db/embedded';
+import type { PreparedDatabase } from '../../src/db/admin/bootstrap';
 
 export default async function globalTeardown(): Promise<void> {
-  await ((globalThis as Record<string, unknown>).__embeddedPostgres as EmbeddedPostgres | undefined)?.stop();
+  await ((globalThis as Record<string, unknown>).__testDatabase as PreparedDatabase | undefined)?.stop();
 }

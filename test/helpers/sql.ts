@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withClient } from '../../src/db/with-client';
+import { withClient } from '../../src/db/admin/with-client';
 
 /** Runs one statement on its own connection to `url` and returns its rows. */
 export async function sql<R extends pg.QueryResultRow = any>(url: string, text: string, params: unknown[] = []): Promise<R[]> {

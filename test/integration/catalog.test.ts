@@ -1,17 +1,6 @@
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestApi } from '../helpers/api';
 
-let database: TestDatabase;
-let api: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestServer(database.url);
-});
-afterAll(async () => {
-  await api?.stop();
-  await database?.drop();
-});
+const env = useTestApi();
 
 const ALBUMS_NESTED = `query ($tracks: Int) {
   albums(first: 50) {
@@ -21,7 +10,7 @@ const ALBUMS_NESTED = `query ($tracks: Int) {
 
 describe('statement budgets', () => {
   it.each([5, 20, 100])('loads 50 albums with artist, %i tracks each and their genres in at most 4 statements', async (pageSize) => {
-    const res = await api.query(ALBUMS_NESTED, { tracks: pageSize });
+    const res = await env.api.query(ALBUMS_NESTED, { tracks: pageSize });
     expect(res.errors).toBeUndefined();
     const albums = res.data.albums.nodes;
     expect(albums).toHaveLength(50);
@@ -38,27 +27,27 @@ describe('statement budgets', () => {
   });
 
   it('serves the track level of many albums from one batch', async () => {
-    const res = await api.query(ALBUMS_NESTED, { tracks: 10 });
+    const res = await env.api.query(ALBUMS_NESTED, { tracks: 10 });
     const tracksBatches = res.telemetry.batches.filter((b) => b.loader === 'tracksByAlbumId');
     expect(tracksBatches).toEqual([{ loader: 'tracksByAlbumId', size: 50 }]);
   });
 
   it('loads artists with albums, album tracks and track media types in 4 statements', async () => {
-    const res = await api.query(`{ artists(first: 40) { nodes { name albums(first: 3) { nodes { title tracks(first: 4) { nodes { mediaType { name } } } } } } } }`);
+    const res = await env.api.query(`{ artists(first: 40) { nodes { name albums(first: 3) { nodes { title tracks(first: 4) { nodes { mediaType { name } } } } } } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.artists.nodes).toHaveLength(40);
     expect(res.telemetry.statements).toBeLessThanOrEqual(4);
   });
 
   it('loads genres with their first tracks in 2 statements, however large the genres', async () => {
-    const res = await api.query(`{ genres(first: 25) { nodes { name tracks(first: 3) { nodes { id } } } } }`);
+    const res = await env.api.query(`{ genres(first: 25) { nodes { name tracks(first: 3) { nodes { id } } } } }`);
     expect(res.errors).toBeUndefined();
     for (const genre of res.data.genres.nodes) expect(genre.tracks.nodes.length).toBeLessThanOrEqual(3);
     expect(res.telemetry.statements).toBe(2);
   });
 
   it('counts nested totals with one grouped statement per level', async () => {
-    const res = await api.query(`{ albums(first: 30) { totalCount nodes { tracks(first: 1) { totalCount } } } }`);
+    const res = await env.api.query(`{ albums(first: 30) { totalCount nodes { tracks(first: 1) { totalCount } } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.albums.totalCount).toBe(350);
     // albums page, albums count, tracks page, tracks count
@@ -68,7 +57,7 @@ describe('statement budgets', () => {
 
 describe('lookups and lists', () => {
   it('returns an album by id with its artist and tracks', async () => {
-    const res = await api.query(`{ album(id: 1) { id title artist { id } tracks { totalCount nodes { id unitPrice milliseconds mediaType { name } } } } }`);
+    const res = await env.api.query(`{ album(id: 1) { id title artist { id } tracks { totalCount nodes { id unitPrice milliseconds mediaType { name } } } } }`);
     expect(res.errors).toBeUndefined();
     const album = res.data.album;
     expect(album.id).toBe('1');
@@ -78,14 +67,14 @@ describe('lookups and lists', () => {
   });
 
   it('returns null for a missing row and BAD_USER_INPUT for a malformed id', async () => {
-    const missing = await api.query(`{ track(id: 999999) { id } }`);
+    const missing = await env.api.query(`{ track(id: 999999) { id } }`);
     expect(missing.data.track).toBeNull();
-    const bad = await api.query(`{ track(id: "abc") { id } }`);
+    const bad = await env.api.query(`{ track(id: "abc") { id } }`);
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('filters by a case-insensitive title substring', async () => {
-    const res = await api.query(`{ albums(first: 100, filter: { titleContains: "WAVES" }) { nodes { title } } }`);
+    const res = await env.api.query(`{ albums(first: 100, filter: { titleContains: "WAVES" }) { nodes { title } } }`);
     expect(res.data.albums.nodes.length).toBeGreaterThan(0);
     for (const album of res.data.albums.nodes) expect(album.title.toLowerCase()).toContain('waves');
   });
@@ -94,7 +83,7 @@ describe('lookups and lists', () => {
     const seen: Array<{ id: string; name: string }> = [];
     let after: string | null = null;
     for (;;) {
-      const res: any = await api.query(`query ($after: String) { artists(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id name } } }`, { after });
+      const res: any = await env.api.query(`query ($after: String) { artists(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id name } } }`, { after });
       seen.push(...res.data.artists.nodes);
       if (!res.data.artists.pageInfo.hasNextPage) break;
       after = res.data.artists.pageInfo.endCursor;
@@ -106,25 +95,25 @@ describe('lookups and lists', () => {
   });
 
   it('rejects pages above 100 rows and foreign cursors with BAD_USER_INPUT', async () => {
-    const big = await api.query(`{ tracks(first: 101) { nodes { id } } }`);
+    const big = await env.api.query(`{ tracks(first: 101) { nodes { id } } }`);
     expect(big.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(big.errors?.[0].message).toContain('101');
-    const cursor = await api.query(`{ tracks(after: "not-a-cursor") { nodes { id } } }`);
+    const cursor = await env.api.query(`{ tracks(after: "not-a-cursor") { nodes { id } } }`);
     expect(cursor.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('landing page', () => {
   it('serves GraphiQL to browsers outside production, from the API itself: no CDN', async () => {
-    const page = await fetch(api.url, { headers: { accept: 'text/html' } });
+    const page = await fetch(env.api.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<script src="/explorer/graphiql.js">');
     expect(html).not.toMatch(/https?:\/\//);
     for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'start.js', 'graphiql.css', 'page.css']) {
-      const res = await fetch(new URL(`/explorer/${asset}`, api.url));
+      const res = await fetch(new URL(`/explorer/${asset}`, env.api.url));
       expect([asset, res.status, res.headers.get('content-type')]).toEqual([asset, 200, expect.stringMatching(asset.endsWith('.css') ? /^text\/css/ : /javascript/)]);
     }
-    expect((await fetch(new URL('/explorer/constructor', api.url))).status).toBe(404);
+    expect((await fetch(new URL('/explorer/constructor', env.api.url))).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { getDMMF } from '@prisma/get-dmmf';
 import pg from 'pg';
-import { applyMigrations, listMigrations, MIGRATIONS_DIR } from '../../src/db/migrate';
+import { applyMigrations, listMigrations, MIGRATIONS_DIR } from '../../src/db/admin/migrate';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 async function query<R extends pg.QueryResultRow = any>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {

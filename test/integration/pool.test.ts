@@ -1,18 +1,12 @@
-import { createTestDatabase, serverConnections, type TestDatabase } from '../helpers/database';
+import { peakConnectionsDuring, serverConnections, useTestDatabase } from '../helpers/database';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const NESTED = `{ albums(first: 50) { nodes { title artist { name } tracks(first: 10) { nodes { name genre { name } mediaType { name } } } } } }`;
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const handle = useTestDatabase();
 
 function poolUrl(params: string, applicationName: string): string {
-  return `${database.url}?${params}&application_name=${applicationName}`;
+  return `${handle.database.url}?${params}&application_name=${applicationName}`;
 }
 
 describe('connection_limit', () => {
@@ -25,17 +19,9 @@ describe('connection_limit', () => {
     api = await startTestServer(poolUrl('connection_limit=2', 'pool_limit_test'));
     expect(api.db.pool.usage.max).toBe(2);
 
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await serverConnections(database.name, 'pool_limit_test'));
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const results = await Promise.all(Array.from({ length: 50 }, () => api.query(NESTED)));
-    sampling = false;
-    await sampler;
+    const { peak, result: results } = await peakConnectionsDuring(handle.database.name, 'pool_limit_test', () =>
+      Promise.all(Array.from({ length: 50 }, () => api.query(NESTED))),
+    );
 
     for (const res of results) {
       expect(res.errors).toBeUndefined();
@@ -48,7 +34,7 @@ describe('connection_limit', () => {
   });
 
   it('applies the defaults of Prisma when the URL has no pool parameters', async () => {
-    api = await startTestServer(database.url);
+    api = await startTestServer(handle.database.url);
     const { cpus } = await import('node:os');
     expect(api.db.pool.usage.max).toBe(cpus().length * 2 + 1);
   });
@@ -88,21 +74,6 @@ describe('pool_timeout', () => {
 describe('per-request statement cap', () => {
   const FIVE_SIBLINGS = `{ tracks(first: 60) { nodes { album { title } genre { name } mediaType { name } playlists(first: 2) { totalCount nodes { name } } } } }`;
 
-  async function peakServerConnections(api: TestServer, applicationName: string) {
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await serverConnections(database.name, applicationName));
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    })();
-    const results = await Promise.all(Array.from({ length: 5 }, () => api.query(FIVE_SIBLINGS)));
-    sampling = false;
-    await sampler;
-    return { peak, results };
-  }
-
   it('holds one connection at a time for a query with five sibling relations when capped at 1', async () => {
     const api = await startTestServer(poolUrl('connection_limit=10', 'cap_one_test'), { maxStatementsPerRequest: 1 });
     try {
@@ -112,7 +83,7 @@ describe('per-request statement cap', () => {
       expect(res.telemetry.peakConnections).toBe(1);
       // Sequential operations, each capped at one statement: the pool never needs a second connection.
       for (let i = 0; i < 5; i++) expect((await api.query(FIVE_SIBLINGS)).telemetry.peakConnections).toBe(1);
-      expect(await serverConnections(database.name, 'cap_one_test')).toBe(1);
+      expect(await serverConnections(handle.database.name, 'cap_one_test')).toBe(1);
     } finally {
       await api.stop();
     }
@@ -121,7 +92,7 @@ describe('per-request statement cap', () => {
   it('lets the same query use more connections when the cap allows', async () => {
     const api = await startTestServer(poolUrl('connection_limit=10', 'cap_five_test'), { maxStatementsPerRequest: 5 });
     try {
-      const { results } = await peakServerConnections(api, 'cap_five_test');
+      const results = await Promise.all(Array.from({ length: 5 }, () => api.query(FIVE_SIBLINGS)));
       expect(Math.max(...results.map((r) => r.telemetry.peakConnections))).toBeGreaterThan(1);
     } finally {
       await api.stop();
@@ -133,8 +104,8 @@ describe('shutdown', () => {
   it('closes every server connection of the pool', async () => {
     const api = await startTestServer(poolUrl('connection_limit=4', 'pool_close_test'));
     await Promise.all(Array.from({ length: 8 }, () => api.query(NESTED)));
-    expect(await serverConnections(database.name, 'pool_close_test')).toBeGreaterThan(0);
+    expect(await serverConnections(handle.database.name, 'pool_close_test')).toBeGreaterThan(0);
     await api.stop();
-    expect(await serverConnections(database.name, 'pool_close_test')).toBe(0);
+    expect(await serverConnections(handle.database.name, 'pool_close_test')).toBe(0);
   });
 });

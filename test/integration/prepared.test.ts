@@ -1,19 +1,15 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { createLoaders } from '../../src/loaders';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/database';
 
 // Statements, ours and Prisma's, are prepared once per connection, unless the URL says
 // a transaction-mode PgBouncer sits between, where a connection is not the client's own.
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(() => database.drop());
+const handle = useTestDatabase();
 
 async function preparedAfterReads(query: string, reads = 1): Promise<string[]> {
   // One connection, so the statements listed are those the reads prepared on it.
-  const db: Database = openDatabase(`${database.url}?connection_limit=1${query}`);
+  const db: Database = openDatabase(`${handle.database.url}?connection_limit=1${query}`);
   try {
     for (let i = 0; i < reads; i++) {
       const request = new RequestDb(db, 1);

@@ -1,14 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/database';
 import { getBeside, sampleValue, scrape } from '../helpers/metrics';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const handle = useTestDatabase();
 
 const QUERY = `{ genres(first: 1) { nodes { name } } }`;
 
@@ -25,7 +19,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 200 ready, probing the database at most once a second', async () => {
-    api = await startTestServer(database.url);
+    api = await startTestServer(handle.database.url);
     let checkouts = 0;
     api.db.pool.onAcquireWait(() => checkouts++);
     const answers = await Promise.all(Array.from({ length: 5 }, () => ready(api!)));
@@ -35,7 +29,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 503 draining once stop() begins, while requests are still served', async () => {
-    api = await startTestServer(database.url, { env: { SHUTDOWN_DELAY_SECONDS: '1' } });
+    api = await startTestServer(handle.database.url, { env: { SHUTDOWN_DELAY_SECONDS: '1' } });
     expect((await ready(api)).status).toBe(200);
     const stopped = api.server.stop();
     expect(await ready(api)).toMatchObject({ status: 503, retryAfter: '1', body: { status: 'not ready', reason: 'draining' } });
@@ -59,7 +53,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 503 pool saturated while checkouts queue behind a full pool, and counts DATABASE_BUSY', async () => {
-    api = await startTestServer(`${database.url}?connection_limit=1&pool_timeout=1`);
+    api = await startTestServer(`${handle.database.url}?connection_limit=1&pool_timeout=1`);
     const held = await api.db.pool.connect();
     let busy;
     try {
@@ -82,7 +76,7 @@ describe('GET /ready', () => {
   });
 
   it('calls a full pool saturated, not the database unreachable, when the probe times out behind it', async () => {
-    api = await startTestServer(`${database.url}?connection_limit=1&pool_timeout=5`);
+    api = await startTestServer(`${handle.database.url}?connection_limit=1&pool_timeout=5`);
     const held = await api.db.pool.connect();
     try {
       const started = performance.now();

@@ -1,18 +1,12 @@
 import pg from 'pg';
 import { seed } from '../../prisma/seed';
 import { generateSeedData } from '../../prisma/seed-data';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/database';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const handle = useTestDatabase();
 
 async function one<R = any>(sql: string): Promise<R> {
-  const client = new pg.Client({ connectionString: database.url });
+  const client = new pg.Client({ connectionString: handle.database.url });
   await client.connect();
   try {
     return (await client.query(sql)).rows[0];
@@ -28,7 +22,7 @@ describe('seed', () => {
 
   it('leaves a seeded database alone', async () => {
     const before = await one('SELECT count(*)::int AS n FROM track');
-    expect(await seed(database.url)).toEqual({ seeded: false, counts: {} });
+    expect(await seed(handle.database.url)).toEqual({ seeded: false, counts: {} });
     expect(await one('SELECT count(*)::int AS n FROM track')).toEqual(before);
   });
 
@@ -47,7 +41,7 @@ describe('seed', () => {
   });
 
   it('reseeds with --reset and keeps serial ids past the seeded rows', async () => {
-    const result = await seed(database.url, { reset: true, scale: 0.5 });
+    const result = await seed(handle.database.url, { reset: true, scale: 0.5 });
     expect(result.seeded).toBe(true);
     expect(result.counts.track).toBe(1750);
     const next = await one(`INSERT INTO artist (name) VALUES ('New') RETURNING artist_id`);

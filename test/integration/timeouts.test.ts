@@ -29,37 +29,36 @@ describe('time bounds', () => {
     await api?.stop();
   });
 
-  it('cancels a statement past STATEMENT_TIMEOUT_MS with QUERY_TIMEOUT, 503 and Retry-After', async () => {
-    api = await startTestServer(`${handle.database.url}?connection_limit=2&application_name=t_statement`, { env: { STATEMENT_TIMEOUT_MS: '300' } });
+  // Starts a server with `env`, then sends ALBUMS while album is locked: its answer, how
+  // long it took and how many of the server's statements still wait on the lock after.
+  async function albumsWhileLocked(applicationName: string, env: Record<string, string>) {
+    api = await startTestServer(`${handle.database.url}?connection_limit=2&application_name=${applicationName}`, { env });
     await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
     await lockAlbums();
     try {
       const started = Date.now();
       const res = await api.query(ALBUMS);
-      expect(Date.now() - started).toBeLessThan(2_000);
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('1');
-      expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
-      expect(await waitingOnLock('t_statement')).toBe(0);
+      return { res, elapsed: Date.now() - started, stillWaiting: await waitingOnLock(applicationName) };
     } finally {
       await unlock();
     }
+  }
+
+  it('cancels a statement past STATEMENT_TIMEOUT_MS with QUERY_TIMEOUT, 503 and Retry-After', async () => {
+    const { res, elapsed, stillWaiting } = await albumsWhileLocked('t_statement', { STATEMENT_TIMEOUT_MS: '300' });
+    expect(elapsed).toBeLessThan(2_000);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
+    expect(stillWaiting).toBe(0);
     expect((await api.query(ALBUMS)).errors).toBeUndefined();
   });
 
   it('cancels the statements of a request past REQUEST_TIMEOUT_MS', async () => {
-    api = await startTestServer(`${handle.database.url}?connection_limit=2&application_name=t_deadline`, { env: { REQUEST_TIMEOUT_MS: '400', STATEMENT_TIMEOUT_MS: '60000' } });
-    await api.query(ALBUMS); // the first query in a process starts Prisma's query compiler
-    await lockAlbums();
-    try {
-      const started = Date.now();
-      const res = await api.query(ALBUMS);
-      expect(Date.now() - started).toBeLessThan(2_000);
-      expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
-      expect(await waitingOnLock('t_deadline')).toBe(0);
-    } finally {
-      await unlock();
-    }
+    const { res, elapsed, stillWaiting } = await albumsWhileLocked('t_deadline', { REQUEST_TIMEOUT_MS: '400', STATEMENT_TIMEOUT_MS: '60000' });
+    expect(elapsed).toBeLessThan(2_000);
+    expect(res.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
+    expect(stillWaiting).toBe(0);
   });
 
   it('cancels the statements of a client that hangs up within 3 s, and gives the connection back', async () => {

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { writeTransaction, WRITE_ATTEMPTS } from '../../src/writes/transaction';
-import { toClientError } from '../../src/errors';
+import { toClientError } from '../../src/graphql/client-errors';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let database: TestDatabase;

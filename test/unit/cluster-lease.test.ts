@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterLeases } from '../../src/db/cluster-lease';
+import { clusterLeases } from '../../src/db/admin/cluster-lease';
 
 // A pid no process has any more.
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;

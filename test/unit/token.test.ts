@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
-import { InvalidTokenError, signToken, verifyToken } from '../../src/auth/token';
+import { InvalidTokenError } from '../../src/errors';
+import { signToken, verifyToken } from '../../src/auth/token';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const OTHER = 'another-secret-of-at-least-thirty-two-chars';

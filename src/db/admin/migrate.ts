@@ -2,24 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { MigrationError } from '../../errors';
 
 /** Prisma's advisory lock key for migrations (schema engine, `ADVISORY_LOCK_TIMEOUT` 10 s). */
 const PRISMA_ADVISORY_LOCK = 72707369;
 const LOCK_TIMEOUT_MS = 10_000;
 
 /** The folder Prisma creates migrations in. */
-export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'prisma', 'migrations');
-
-/** Raised when migrations cannot be applied; `code` follows Prisma's where one exists. */
-export class MigrationError extends Error {
-  constructor(
-    readonly code: 'P3009' | 'P3018' | 'LOCK_TIMEOUT' | 'PROVIDER_MISMATCH' | 'SCHEMA_NOT_EMPTY',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MigrationError';
-  }
-}
+export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'prisma', 'migrations');
 
 /** SHA-256 of a migration script as Prisma records it: hex of the raw bytes. */
 export function migrationChecksum(script: string | Buffer): string {
@@ -48,7 +38,7 @@ async function lock(client: pg.Client): Promise<void> {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
   } catch (err) {
     if ((err as { code?: string }).code === '55P03') {
-      throw new MigrationError('LOCK_TIMEOUT', `Another migration holds the advisory lock ${PRISMA_ADVISORY_LOCK}; gave up after ${LOCK_TIMEOUT_MS / 1000} s`);
+      throw new MigrationError('MIGRATION_LOCK_TIMEOUT', `Another migration holds the advisory lock ${PRISMA_ADVISORY_LOCK}; gave up after ${LOCK_TIMEOUT_MS / 1000} s`);
     }
     throw err;
   } finally {
