@@ -26,6 +26,9 @@ export const CLOSE = {
   TOO_MANY_SOCKETS: 4029,
 } as const;
 
+/** How long a socket whose token expired stays open after its subscriptions ended, for their last messages. */
+const EXPIRED_SOCKET_CLOSE_MS = 2_000;
+
 /** A close frame's reason may hold at most 123 bytes. */
 export function closeReason(text: string): string {
   return Buffer.byteLength(text) <= 123 ? text : `${Buffer.from(text).subarray(0, 119).toString('utf8').replace(/\uFFFD$/, '')}…`;
@@ -170,6 +173,9 @@ export class SocketState {
       this.expired = true;
       const last = { errors: [unauthenticated('The bearer token has expired: subscriptions end; reconnect with a new one')] };
       for (const queue of [...this.queues]) queue.finish(last);
+      // Then the socket closes (4403), so a client library reconnects with a fresh token
+      // rather than holding a socket that can do nothing.
+      this.expiry = setTimeout(() => this.socket.close(CLOSE.FORBIDDEN, 'Forbidden: the bearer token has expired'), EXPIRED_SOCKET_CLOSE_MS);
     }, Math.max(0, wait));
   }
 
@@ -255,7 +261,8 @@ export function clientResult(result: ExecutionResult, { config, metrics, logger 
   if (!result.errors?.length) return result as FormattedExecutionResult;
   const errors = result.errors.map((error) => {
     if (isUnexpected(error.originalError ?? error)) logger.error({ err: error.originalError ?? error }, 'Unexpected error');
-    const formatted = toClientError(error.toJSON(), error.originalError ?? error, config.production);
+    const { http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+    const formatted = toClientError({ ...error.toJSON(), extensions }, error.originalError ?? error, config.production);
     metrics.countError(formatted.extensions?.code);
     return formatted;
   });

@@ -75,10 +75,21 @@ describe('queries and mutations over the socket', () => {
 
     const deep = await once(c, `{ albums(first: 1) { nodes { ${'artist { albums(first: 1) { nodes { '.repeat(8)}title${' } } }'.repeat(8)} } } }`).catch((errors) => ({ errors }));
     expect(deep.errors![0].extensions?.code).toBe('QUERY_TOO_DEEP');
+    const costly = await once(c, '{ albums(first: 100) { nodes { tracks(first: 100) { nodes { playlists(first: 100) { nodes { name } } } } } } }').catch((errors) => ({ errors }));
+    expect(costly.errors![0].extensions).toEqual({ code: 'QUERY_TOO_COSTLY', limit: 'MAX_COST', max: 25000, actual: expect.any(Number) });
     const forbidden = await once(c, `{ customer(id: "${b.customer}") { id } }`);
     expect(forbidden.errors![0].extensions?.code).toBe('FORBIDDEN');
     const invalid = await once(c, '{ nope }').catch((errors) => ({ errors }));
     expect(invalid.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  test('a mutation over the socket writes, and answers as over HTTP', async () => {
+    const c = client(await bearer({ role: 'customer', customerId: a.customer }));
+    const res = await once(c, `mutation { purchase(input: { items: [{ trackId: ${track} }], idempotencyKey: "over-the-socket" }) { replayed invoice { customer { id } lines { nodes { track { id } } } } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.purchase).toEqual({ replayed: false, invoice: { customer: { id: String(a.customer) }, lines: { nodes: [{ track: { id: String(track) } }] } } });
+    const bad = await once(c, 'mutation { purchase(input: { items: [], idempotencyKey: "k" }) { replayed } }');
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'input.items' });
   });
 
   test('a subscription sent over HTTP is refused with a pointer to the socket', async () => {
@@ -138,7 +149,8 @@ describe('invoiceCreated', () => {
     raw.send({ id: '2', type: 'subscribe', payload: { query: '{ version }' } });
     const refused = await raw.waitFor('error', '2');
     expect(refused.payload[0].extensions.code).toBe('UNAUTHENTICATED');
-    raw.socket.close();
+    // Then the socket closes, so a client reconnects with a fresh token.
+    expect((await raw.closed).code).toBe(4403);
   });
 });
 
