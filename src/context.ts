@@ -81,6 +81,9 @@ export function scopes(database: DatabaseHandles, options: ContextOptions) {
   };
 }
 
+/** The two scope builders of {@link scopes}. */
+export type Scopes = ReturnType<typeof scopes>;
+
 /** Returns the per-request context factory: both scopes, for one HTTP request. */
 export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
   const { requestScope, operationScope } = scopes(database, options);

@@ -5,7 +5,7 @@ import cors from 'cors';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Config } from './config';
 import type { Database } from './db/client';
-import { scopes, type Context } from './context';
+import { scopes, type Context, type Scopes } from './context';
 import type { Logger } from './logger';
 import { createApollo } from './graphql/apollo';
 import { OperationRunner } from './graphql/compiled-executor';
@@ -15,7 +15,7 @@ import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './htt
 import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
-import { attachWebSockets } from './http/websocket';
+import { attachWebSockets, type WebSocketOptions } from './http/websocket';
 import { createMetrics } from './observability/metrics';
 import { buildSchema } from './schema';
 import { startLive } from './subscriptions/live';
@@ -61,6 +61,28 @@ async function listen(httpServer: Server, config: Config): Promise<string> {
   return `http://${host}:${port}/graphql`;
 }
 
+// Each HTTP request's context: its viewer, and a fresh operation scope bound to its deadline.
+function httpContext(scopesOf: Scopes, config: Config) {
+  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
+    const signal = requestSignal(res, config.requestTimeoutMs);
+    const scope = await scopesOf.requestScope({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') });
+    return { ...scope, ...scopesOf.operationScope(scope, signal) };
+  };
+}
+
+// Subscriptions: the LISTEN connection and hub, and the WebSocket server on the same path.
+function startLiveUpdates(options: Omit<WebSocketOptions, 'hub' | 'path'> & { db: Database }) {
+  const { db, metrics } = options;
+  const live = startLive({ ...options, databaseUrl: db.url });
+  const sockets = attachWebSockets({ ...options, path: '/graphql', hub: live.hub });
+  metrics.live.readFrom({ sockets: sockets.sockets, subscriptions: () => live.hub.subscriptions, listening: () => live.listener.state === 'listening' });
+  return {
+    stats: () => ({ sockets: sockets.sockets(), tokens: sockets.tokens(), ...live.stats() }),
+    stopSockets: (graceMs: number) => sockets.stop(graceMs),
+    close: () => live.close(),
+  };
+}
+
 /**
  * Builds the HTTP server with the GraphQL API at /graphql and starts listening on
  * `config.port` (0 picks a free port). No side effects until called.
@@ -87,18 +109,8 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     jwtSecret: config.jwtSecret,
     tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   });
-  const createContext =
-    options.createContext ??
-    (async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
-      const signal = requestSignal(res, config.requestTimeoutMs);
-      const scope = await scopesOf.requestScope({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') });
-      return { ...scope, ...scopesOf.operationScope(scope, signal) };
-    });
-  const live = startLive({ config, databaseUrl: db.url, scopes: scopesOf, runner, logger, metrics });
-  const sockets = attachWebSockets({ httpServer, path: '/graphql', config, logger, metrics, inFlight, runner, admission, scopes: scopesOf, hub: live.hub });
-  metrics.live.readFrom({ sockets: sockets.sockets, subscriptions: () => live.hub.subscriptions, listening: () => live.listener.state === 'listening' });
-  const liveStats = () => ({ sockets: sockets.sockets(), tokens: sockets.tokens(), ...live.stats() });
-  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics, live: liveStats });
+  const live = startLiveUpdates({ httpServer, db, config, logger, metrics, inFlight, runner, admission, scopes: scopesOf });
+  mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics, live: live.stats });
   if (!config.production) mountExplorer(app, '/graphql');
   app.use(
     '/graphql',
@@ -106,7 +118,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
     ...jsonBody(),
     ...(limitsOn(config.limits) ? [documentLimits(config.limits)] : []),
     expressMiddleware(apollo, {
-      context: createContext,
+      context: options.createContext ?? httpContext(scopesOf, config),
     }),
   );
   app.use(...fallbackHandlers((err) => logger.error({ err }, 'Unexpected HTTP error')));
@@ -122,7 +134,7 @@ export async function createServer(config: Config, db: Database, logger: Logger,
         readiness.startDraining();
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
         // Sockets first: their operations drain, then they close with 1001; then HTTP drains.
-        await sockets.stop(config.shutdownGraceSeconds * 1000);
+        await live.stopSockets(config.shutdownGraceSeconds * 1000);
         await apollo.stop();
         await live.close();
         metrics.close();

@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Context as WsContext, ServerOptions as WsOptions } from 'graphql-ws';
 import type { Config } from '../config';
-import type { scopes as makeScopes } from '../context';
+import type { Scopes } from '../context';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
 import type { Admission } from '../graphql/admission';
@@ -14,7 +14,8 @@ import { KnownOperationTypeRule } from '../graphql/rules';
 import { checkOperation, limitsOn } from '../graphql/limits';
 import type { InFlight } from '../graphql/operation-plugin';
 import type { Hub } from '../subscriptions/hub';
-import { clientResult, CLOSE, closeReason, operationsOf, refuseUpgrade, SocketState, type SocketOperation } from './websocket-socket';
+import { CLOSE, closeReason, refuseUpgrade, SocketState, type SocketOperation } from './websocket-socket';
+import { clientResult, operationsOf } from './websocket-operations';
 
 /** The body of a WebSocket message may hold a document within its limit plus variables, as an HTTP body. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -31,7 +32,7 @@ export interface WebSocketOptions {
   inFlight: InFlight;
   runner: OperationRunner;
   admission: Admission;
-  scopes: ReturnType<typeof makeScopes>;
+  scopes: Scopes;
   hub: Hub;
 }
 

@@ -4,6 +4,7 @@ import type { Access, Viewer } from '../auth/access';
 import type { Context } from '../context';
 import type { RunnableOperation } from '../graphql/compiled-executor';
 import type { Logger } from '../logger';
+import { groupBy } from '../loaders/batch';
 import { EventQueue } from './event-queue';
 import { topicOf, type StoreEvent } from './events';
 
@@ -58,17 +59,6 @@ export interface Registration {
   onOverflow(): void;
   /** Called once when the subscription ends, however it ends. */
   onEnd?(): void;
-}
-
-function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
-import type { Context, scopes as makeScopes } from '../context';
+import type { Context, Scopes } from '../context';
 import { eventsMissed } from '../errors';
 import type { OperationRunner } from '../graphql/compiled-executor';
 import type { Logger } from '../logger';
@@ -13,7 +13,7 @@ export interface LiveOptions {
   config: Config;
   /** The LISTEN connection's URL unless LISTEN_DATABASE_URL is set. */
   databaseUrl: string;
-  scopes: ReturnType<typeof makeScopes>;
+  scopes: Scopes;
   runner: OperationRunner;
   logger: Logger;
   metrics: Metrics;
