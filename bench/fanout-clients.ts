@@ -211,9 +211,9 @@ export interface PollRecord {
 
 /**
  * N clients, each POSTing the playlist query every `intervalMs` for `seconds` (the pattern
- * users write first: `setInterval(refetch, 1000)`, as Apollo Client's `pollInterval`). Their
- * phases are spread over the interval, as independent clients' would be. A client whose
- * answer comes later than its next tick sends at once, but never two requests at a time.
+ * users write first: `setInterval(refetch, 1000)`). Their phases are spread over the
+ * interval, as independent clients' would be. A client whose answer comes later than its
+ * next tick sends at once, but never two requests at a time.
  */
 export async function poll(url: string, tokens: string[], playlistId: string, intervalMs: number, seconds: number): Promise<PollRecord> {
   const record: PollRecord = { latencies: [], errors: 0, errorCodes: {}, answers: tokens.map(() => []), seconds };
