@@ -1,5 +1,6 @@
 /* Turns a run's results into the Markdown report, the SVG chart and the README section. */
 import { SERVER_KINDS, SERVER_TITLES, type ServerKind } from './servers/protocol';
+import { fanoutMarkdown, fanoutReadme } from './fanout-report';
 import { COMPARED_CONNECTION_LIMIT, TARGET_CONCURRENCY, type BenchResults, type SweepCell } from './results';
 
 const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
@@ -119,6 +120,7 @@ export function markdownReport(r: BenchResults, chartFile: string): string {
     }
     out.push('');
   }
+  if (r.fanout) out.push(...fanoutMarkdown(r.fanout));
   return out.join('\n');
 }
 
@@ -134,6 +136,7 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     ...targetTable(r),
     '',
     ...(r.sweep.length > 0 ? ['Pool-size sweep of the product at c=64:', '', ...sweepTable(r), ''] : []),
+    ...(r.fanout ? fanoutReadme(r.fanout, reportPath) : []),
     `Every cell (c = ${r.settings.concurrency.join(', ')}; p50/p95/p99, statements per request, peak connections, RSS) and the CPU profile breakdown: [${reportPath}](${reportPath}).`,
   ].join('\n');
 }

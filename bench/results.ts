@@ -1,6 +1,7 @@
 import type { LoadResult } from './load';
 import type { ServerKind } from './servers/protocol';
 import type { TimeShare } from './profile';
+import type { FanoutResults } from './fanout';
 
 /** One (server, scenario, concurrency) measurement. */
 export interface Cell extends LoadResult {
@@ -48,6 +49,8 @@ export interface BenchResults {
   cells: Cell[];
   sweep: SweepCell[];
   profiles: Array<{ scenario: string; seconds: number; shares: TimeShare[] }>;
+  /** Subscribers vs polling of one playlist (bench/fanout.ts); absent when not run. */
+  fanout?: FanoutResults;
   targets: Target[];
   minutes: number;
 }

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { isDeepStrictEqual } from 'node:util';
 import { prepareBenchDatabase } from './database';
 import { drive, sendEach, type LoadResult } from './load';
+import { fanoutPlan, runFanout, runFanoutOnly } from './fanout';
 import { summarizeProfile } from './profile';
 import { markdownReport, readmeSection, replaceReadmeSection, svgChart } from './report';
 import { COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Probe, type SweepCell } from './results';
@@ -45,6 +46,7 @@ against bench/baseline.json.
   --scenarios <list>      album-by-id, search-albums, albums-tracks-genre,
                           customers-invoices, playlists-tracks, store-front
   --no-readme             leave the README alone after a full run
+  --only fanout           only the fan-out scenario (subscribers vs polling; bench/fanout.ts)
   --update-baseline       rewrite bench/baseline.json after an intended change
   -h, --help              this text`;
 
@@ -58,6 +60,7 @@ const { values: args } = parseArgs({
     servers: { type: 'string' },
     scenarios: { type: 'string' },
     'no-readme': { type: 'boolean', default: false },
+    only: { type: 'string' },
     'update-baseline': { type: 'boolean', default: false },
   },
 });
@@ -278,6 +281,8 @@ async function main(): Promise<void> {
     done++;
     console.log(`[${String(done).padStart(3)}/${total}] CPU profile of pooled · ${scenario.name}: ${load.rps.toFixed(0)} req/s while profiled → ${path}`);
   }
+  // Subscribers vs polling of one playlist (bench/fanout.ts); left out when --scenarios picks some.
+  const fanout = plan.scenarios ? undefined : await runFanout({ plan: fanoutPlan(args.quick), jwtSecret: secret, sizes: db.sizes, start: () => start('pooled', comparedUrl, secret), stop, log: console.log });
   await sampler.close();
   await db.stop();
 
@@ -298,6 +303,7 @@ async function main(): Promise<void> {
     cells,
     sweep,
     profiles,
+    fanout,
     targets: [],
     minutes: (Date.now() - began) / 60_000,
   };
@@ -327,7 +333,7 @@ async function main(): Promise<void> {
     return;
   }
   const baseline = JSON.parse(await readFile(BASELINE_FILE, 'utf8').catch(() => '{"statementsPerRequest":{}}')) as Baseline;
-  const found = regressions(results, baseline);
+  const found = [...regressions(results, baseline), ...(fanout?.problems ?? [])];
   if (found.length > 0) {
     console.log('\nRegressions against bench/baseline.json:');
     for (const line of found) console.log(`  ✗ ${line}`);
@@ -341,6 +347,14 @@ let stopDatabase: (() => Promise<void>) | undefined;
 
 if (args.help) {
   console.log(HELP);
+} else if (args.only === 'fanout') {
+  runFanoutOnly(args.quick, plan.scale).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else if (args.only) {
+  console.error(`--only takes 'fanout', not '${args.only}'`);
+  process.exitCode = 2;
 } else {
   main().catch(async (err) => {
     console.error(err);
