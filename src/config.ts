@@ -90,13 +90,41 @@ export const DEVELOPMENT_JWT_SECRET = 'media-store-development-secret-do-not-use
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Reads an integer variable: its name, default and range; a bad value is reported, not thrown. */
+type IntReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function limitsFrom(int: IntReader): Limits {
+  return Object.freeze({
+    maxDocumentBytes: int('MAX_DOCUMENT_BYTES', 32_768, 0, 1_048_576),
+    maxTokens: int('MAX_TOKENS', 3_000, 0, 1_000_000),
+    maxDepth: int('MAX_DEPTH', 12, 0, 1_000),
+    maxAliases: int('MAX_ALIASES', 50, 0, 100_000),
+    maxDirectives: int('MAX_DIRECTIVES', 50, 0, 100_000),
+    maxFields: int('MAX_FIELDS', 1_500, 0, 1_000_000),
+    maxCost: int('MAX_COST', 25_000, 0, 1_000_000_000),
+    maxConcurrentCost: int('MAX_CONCURRENT_COST', 100_000, 0, 1_000_000_000),
+    admissionWaitMs: int('ADMISSION_WAIT_MS', 10_000, 0, 3_600_000),
+  });
+}
+
+function liveSettingsFrom(env: NodeJS.ProcessEnv, int: IntReader): LiveSettings {
+  return Object.freeze({
+    listenDatabaseUrl: env.LISTEN_DATABASE_URL || undefined,
+    keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 0, 600_000),
+    maxSubscriptionsPerSocket: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 20, 1, 10_000),
+    maxSocketsPerToken: int('MAX_SOCKETS_PER_TOKEN', 10, 1, 100_000),
+    maxSockets: int('MAX_SOCKETS', 10_000, 1, 1_000_000),
+    queueSize: int('SUBSCRIBER_QUEUE_SIZE', 100, 1, 100_000),
+  });
+}
+
 /**
  * Reads the configuration from an environment, reporting every invalid variable at once.
  * @throws Error listing each bad variable and the value it had
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
+  const int: IntReader = (name, fallback, min, max) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
@@ -130,25 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tokenMaxLifetimeSeconds: int('TOKEN_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
     statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 5_000, 0, 3_600_000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 15_000, 0, 3_600_000),
-    limits: Object.freeze({
-      maxDocumentBytes: int('MAX_DOCUMENT_BYTES', 32_768, 0, 1_048_576),
-      maxTokens: int('MAX_TOKENS', 3_000, 0, 1_000_000),
-      maxDepth: int('MAX_DEPTH', 12, 0, 1_000),
-      maxAliases: int('MAX_ALIASES', 50, 0, 100_000),
-      maxDirectives: int('MAX_DIRECTIVES', 50, 0, 100_000),
-      maxFields: int('MAX_FIELDS', 1_500, 0, 1_000_000),
-      maxCost: int('MAX_COST', 25_000, 0, 1_000_000_000),
-      maxConcurrentCost: int('MAX_CONCURRENT_COST', 100_000, 0, 1_000_000_000),
-      admissionWaitMs: int('ADMISSION_WAIT_MS', 10_000, 0, 3_600_000),
-    }),
-    live: Object.freeze({
-      listenDatabaseUrl: env.LISTEN_DATABASE_URL || undefined,
-      keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 0, 600_000),
-      maxSubscriptionsPerSocket: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 20, 1, 10_000),
-      maxSocketsPerToken: int('MAX_SOCKETS_PER_TOKEN', 10, 1, 100_000),
-      maxSockets: int('MAX_SOCKETS', 10_000, 1, 1_000_000),
-      queueSize: int('SUBSCRIBER_QUEUE_SIZE', 100, 1, 100_000),
-    }),
+    limits: limitsFrom(int),
+    live: liveSettingsFrom(env, int),
   };
   if (config.live.listenDatabaseUrl && !/^postgres(ql)?:\/\//.test(config.live.listenDatabaseUrl)) problems.push('LISTEN_DATABASE_URL must be a postgresql:// URL');
   if (config.production && !env.JWT_SECRET) problems.push('JWT_SECRET must be set in production');
