@@ -1,3 +1,10 @@
+/*
+ * The one statement we assemble as text rather than with Prisma.sql, as every other
+ * statement is: it runs on the pool directly (not through Prisma), is built once per page
+ * plan and reused for every request, takes its three values in fixed slots ($1 parents,
+ * $2 page size, $3 cursor), and names only tables and columns from the metadata generated
+ * from schema.prisma (./identifiers.ts), never anything a request sent.
+ */
 import type { ModelName } from '../generated/model-meta';
 import { codecOf } from './codecs';
 import { columnOf, tableOf, typeOf } from './identifiers';
