@@ -55,7 +55,9 @@ export interface LiveSettings {
   keepAliveMs: number;
   /** Most subscriptions one socket may hold at once. */
   maxSubscriptionsPerSocket: number;
-  /** Most sockets open at once with one bearer token. */
+  /** Most queries and mutations one socket may have in flight at once. */
+  maxOperationsPerSocket: number;
+  /** Most sockets open at once for one signed-in user (customer or employee), whatever their tokens. */
   maxSocketsPerToken: number;
   /** Most sockets open at once in the process. */
   maxSockets: number;
@@ -112,6 +114,7 @@ function liveSettingsFrom(env: NodeJS.ProcessEnv, int: IntReader): LiveSettings 
     listenDatabaseUrl: env.LISTEN_DATABASE_URL || undefined,
     keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 0, 600_000),
     maxSubscriptionsPerSocket: int('MAX_SUBSCRIPTIONS_PER_SOCKET', 20, 1, 10_000),
+    maxOperationsPerSocket: int('MAX_OPERATIONS_PER_SOCKET', 10, 1, 10_000),
     maxSocketsPerToken: int('MAX_SOCKETS_PER_TOKEN', 10, 1, 100_000),
     maxSockets: int('MAX_SOCKETS', 10_000, 1, 1_000_000),
     queueSize: int('SUBSCRIBER_QUEUE_SIZE', 100, 1, 100_000),

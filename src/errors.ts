@@ -33,6 +33,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, meaning: 'no such HTTP route (404); in a mutation (200), a row it names does not exist (a foreign-key violation maps here)' },
   CONFLICT: { status: 409, meaning: 'a mutation conflicts with the data: a row others reference, an idempotency key reused for another basket, a unique value taken' },
   TRANSACTION_CONFLICT: { status: 409, meaning: 'a transaction kept meeting serialization failures or deadlocks after its retries; safe to retry' },
+  TOO_MANY_OPERATIONS: { status: 200, meaning: 'a WebSocket already has MAX_OPERATIONS_PER_SOCKET operations in flight; wait for one to be answered' },
   TOO_MANY_SUBSCRIPTIONS: { status: 200, meaning: 'a WebSocket already holds MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions; complete one first' },
   EVENTS_MISSED: { status: 200, meaning: 'sent on a subscription, which goes on: events between `extensions.since` and `until` may have been lost (the server\'s LISTEN connection was down, or it was overloaded); re-read what you show' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'a bug; logged with the request id, never described to clients' },

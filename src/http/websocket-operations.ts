@@ -23,7 +23,8 @@ export function operationsOf(options: Options, live: { operations: number }) {
     const signal = config.requestTimeoutMs > 0 ? AbortSignal.any([state.signal, AbortSignal.timeout(config.requestTimeoutMs)]) : state.signal;
     return { ...state.scope, ...scopes.operationScope(state.scope, signal), cost: operation.cost };
   };
-  const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+  // Counted in flight (for shutdown, /health) until answered, and its id's place given back.
+  const tracked = async <T>(operation: SocketOperation, work: () => Promise<T>): Promise<T> => {
     live.operations++;
     inFlight.count++;
     try {
@@ -31,12 +32,13 @@ export function operationsOf(options: Options, live: { operations: number }) {
     } finally {
       live.operations--;
       inFlight.count--;
+      operation.state.done(operation.id);
     }
   };
   return {
-    execute: (args: ExecutionArgs) =>
-      tracked(async (): Promise<ExecutionResult> => {
-        const operation = args.contextValue as SocketOperation;
+    execute: (args: ExecutionArgs) => {
+      const operation = args.contextValue as SocketOperation;
+      return tracked(operation, async (): Promise<ExecutionResult> => {
         const bad = coerce(runner.schema, operation, args.variableValues);
         if (bad) return { errors: bad };
         let release: (() => void) | undefined;
@@ -48,23 +50,18 @@ export function operationsOf(options: Options, live: { operations: number }) {
         } finally {
           release?.();
         }
-      }),
-    subscribe: (args: ExecutionArgs) =>
-      tracked(async () => {
-        const operation = args.contextValue as SocketOperation;
+      });
+    },
+    subscribe: (args: ExecutionArgs) => {
+      const operation = args.contextValue as SocketOperation;
+      return tracked(operation, async () => {
         const bad = coerce(runner.schema, operation, args.variableValues);
-        if (bad) {
-          operation.state.setUpDone();
-          return { errors: bad };
-        }
+        if (bad) return { errors: bad };
         const variables = (args.variableValues ?? {}) as Record<string, unknown>;
         const context: Context = { ...contextFor(operation), subscribe: (topic) => operation.state.subscribe(topic, operation.prepared, variables) };
-        try {
-          return (await createSourceEventStream({ ...args, contextValue: context })) as AsyncIterable<ExecutionResult> | ExecutionResult;
-        } finally {
-          operation.state.setUpDone();
-        }
-      }),
+        return (await createSourceEventStream({ ...args, contextValue: context })) as AsyncIterable<ExecutionResult> | ExecutionResult;
+      });
+    },
   };
 }
 

@@ -2,7 +2,9 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { GraphQLError } from 'graphql';
 import type { RequestScope } from '../context';
-import { ErrorCode, unauthenticated } from '../errors';
+import { badUserInput, echo, ErrorCode, unauthenticated } from '../errors';
+import type { Viewer } from '../auth/access';
+import type { SocketControl } from './websocket-adapter';
 import type { PreparedOperation } from '../graphql/documents';
 import type { EventQueue } from '../subscriptions/event-queue';
 import type { Topic } from '../subscriptions/hub';
@@ -41,11 +43,16 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string): voi
 /** One operation a socket asked for, once it passed the limits. */
 export interface SocketOperation {
   state: SocketState;
+  /** The client's id for it. */
+  id: string;
   prepared: PreparedOperation;
   cost: number;
 }
 
 export type Options = Pick<WebSocketOptions, 'config' | 'logger' | 'metrics' | 'inFlight' | 'runner' | 'admission' | 'scopes' | 'hub'>;
+
+/** Sockets open per signed-in principal (`customer:5`), whatever tokens they use. */
+export type SocketCounts = Map<string, number>;
 
 function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
   const headers = params?.headers as Record<string, unknown> | undefined;
@@ -53,14 +60,18 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
+const principalOf = (viewer: Viewer) => (viewer.role === 'customer' ? `customer:${viewer.customerId}` : viewer.role === 'employee' ? `employee:${viewer.employeeId}` : 'anonymous');
+
 /**
  * What one socket holds, and its release: the viewer, its token's expiry timer, its place
- * in the per-token count, an abort signal for its operations' statements, and its
- * subscriptions. {@link release} runs when the socket closes, however it closes.
+ * in the per-principal count, an abort signal for its operations' statements, the ids of its
+ * operations in flight, and its subscriptions. {@link release} runs when the socket closes,
+ * however it closes.
  */
 export class SocketState {
   private readonly queues = new Set<EventQueue>();
-  /** Subscriptions accepted and still being set up (their `subscribe` resolver runs). */
+  /** Operations in flight by id: queries, mutations, and subscriptions still being set up. */
+  private readonly busy = new Map<string, 'subscription' | 'operation'>();
   private settingUp = 0;
   private readonly closed = new AbortController();
   private expiry: NodeJS.Timeout | undefined;
@@ -69,11 +80,11 @@ export class SocketState {
 
   private constructor(
     readonly scope: RequestScope,
-    private readonly token: string,
-    private readonly socket: WebSocket,
-    private readonly options: Options & { tokens: Map<string, number> },
+    private readonly principal: string,
+    private readonly control: SocketControl,
+    private readonly options: Options & { counts: SocketCounts },
   ) {
-    options.tokens.set(token, (options.tokens.get(token) ?? 0) + 1);
+    options.counts.set(principal, (options.counts.get(principal) ?? 0) + 1);
     this.armExpiry();
   }
 
@@ -81,9 +92,9 @@ export class SocketState {
    * Checks `connection_init`'s bearer token and opens the socket's state, or closes the
    * socket (4401 no token, 4403 bad token, 4029 too many sockets, 1013 database down).
    */
-  static async open(params: Record<string, unknown> | undefined, socket: WebSocket, options: Options & { tokens: Map<string, number> }): Promise<SocketState | undefined> {
+  static async open(params: Record<string, unknown> | undefined, socket: WebSocket, control: SocketControl, options: Options & { counts: SocketCounts }): Promise<SocketState | undefined> {
     const authorization = authorizationOf(params);
-    const close = (code: number, reason: string) => void socket.close(code, closeReason(reason));
+    const close = (code: number, reason: string) => void control.close(code, closeReason(reason));
     if (!authorization) return close(CLOSE.UNAUTHORIZED, 'Unauthorized: send connection_init with payload {"authorization": "Bearer <token>"}');
     let scope: RequestScope;
     try {
@@ -94,37 +105,37 @@ export class SocketState {
       return close(CLOSE.TRY_AGAIN_LATER, 'The token could not be checked now; retry shortly');
     }
     if (socket.readyState !== socket.OPEN) return undefined; // the client left meanwhile
-    if ((options.tokens.get(authorization) ?? 0) >= options.config.live.maxSocketsPerToken) {
-      return close(CLOSE.TOO_MANY_SOCKETS, `Too many sockets for this token (MAX_SOCKETS_PER_TOKEN is ${options.config.live.maxSocketsPerToken})`);
-    }
-    return new SocketState(scope, authorization, socket, options);
+    const principal = principalOf(scope.viewer);
+    const max = options.config.live.maxSocketsPerToken;
+    if ((options.counts.get(principal) ?? 0) >= max) return close(CLOSE.TOO_MANY_SOCKETS, `Too many sockets for this user (MAX_SOCKETS_PER_TOKEN is ${max})`);
+    return new SocketState(scope, principal, control, options);
   }
 
   /**
-   * Takes a place for a subscription being set up, unless the socket holds its most
-   * already (set-ups under way count: a client may send many subscribe messages at once).
-   * The place is the subscription's once registered; {@link setUpDone} ends the set-up.
+   * Takes a place for operation `id`, or says why it may not start: the token expired, the
+   * id is still in flight, or the socket has its most: MAX_OPERATIONS_PER_SOCKET queries and
+   * mutations in flight, or MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions, set-ups under way
+   * included. {@link done} gives the place back.
    */
-  reserveSubscription(): boolean {
-    if (this.queues.size + this.settingUp >= this.options.config.live.maxSubscriptionsPerSocket) return false;
-    this.settingUp++;
-    return true;
+  admit(id: string, kind: 'subscription' | 'operation'): GraphQLError | undefined {
+    const { maxOperationsPerSocket, maxSubscriptionsPerSocket } = this.options.config.live;
+    if (this.expired) return unauthenticated('The bearer token has expired: reconnect with a new one');
+    if (this.busy.has(id)) return badUserInput('id', `Operation ${echo(id)} is still in flight: wait for it, or use another id`);
+    if (kind === 'operation' && this.busy.size - this.settingUp >= maxOperationsPerSocket) {
+      return tooMany(ErrorCode.TOO_MANY_OPERATIONS, 'queries and mutations in flight', 'MAX_OPERATIONS_PER_SOCKET', maxOperationsPerSocket);
+    }
+    if (kind === 'subscription' && this.queues.size + this.settingUp >= maxSubscriptionsPerSocket) {
+      return tooMany(ErrorCode.TOO_MANY_SUBSCRIPTIONS, 'subscriptions', 'MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket);
+    }
+    this.busy.set(id, kind);
+    if (kind === 'subscription') this.settingUp++;
+    return undefined;
   }
 
-  setUpDone(): void {
-    this.settingUp--;
-  }
-
-  /** Why no new operation may start on this socket, if one may not. */
-  refusal(): GraphQLError | undefined {
-    return this.expired ? unauthenticated('The bearer token has expired: reconnect with a new one') : undefined;
-  }
-
-  tooManySubscriptions(): GraphQLError {
-    const max = this.options.config.live.maxSubscriptionsPerSocket;
-    return new GraphQLError(`This socket already holds ${max} subscriptions, the most allowed (MAX_SUBSCRIPTIONS_PER_SOCKET)`, {
-      extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS, limit: 'MAX_SUBSCRIPTIONS_PER_SOCKET', max },
-    });
+  /** Operation `id` is answered, or its subscription registered (or refused). */
+  done(id: string): void {
+    if (this.busy.get(id) === 'subscription') this.settingUp--;
+    this.busy.delete(id);
   }
 
   /** Aborts when the socket closes: its operations' statements are cancelled. */
@@ -132,14 +143,18 @@ export class SocketState {
     return this.closed.signal;
   }
 
-  /** Registers a subscription of this socket with the hub, released with the socket. */
+  /**
+   * Registers a subscription of this socket with the hub, released with the socket.
+   * @throws UNAUTHENTICATED when the token expired (or the socket closed) while it was set up
+   */
   subscribe(topic: Topic, operation: PreparedOperation, variables: Record<string, unknown>): EventQueue {
+    if (this.expired || this.released) throw unauthenticated('The bearer token has expired: reconnect with a new one');
     const queue: EventQueue = this.options.hub.add({
       topic,
       viewer: this.scope.viewer,
       operation,
       variables,
-      onOverflow: () => this.slowConsumer(),
+      onOverflow: () => this.control.slow(CLOSE.SLOW_CONSUMER, closeReason(`Slow consumer: more than ${this.options.config.live.queueSize} results waited to be sent (SUBSCRIBER_QUEUE_SIZE)`)),
       onEnd: () => this.queues.delete(queue),
     });
     this.queues.add(queue);
@@ -153,9 +168,9 @@ export class SocketState {
     clearTimeout(this.expiry);
     this.closed.abort(new Error('The WebSocket closed'));
     for (const queue of [...this.queues]) void queue.return();
-    const left = (this.options.tokens.get(this.token) ?? 1) - 1;
-    if (left > 0) this.options.tokens.set(this.token, left);
-    else this.options.tokens.delete(this.token);
+    const left = (this.options.counts.get(this.principal) ?? 1) - 1;
+    if (left > 0) this.options.counts.set(this.principal, left);
+    else this.options.counts.delete(this.principal);
   }
 
   // At the token's expiry its subscriptions end with UNAUTHENTICATED, and no new operation starts.
@@ -173,16 +188,11 @@ export class SocketState {
       for (const queue of [...this.queues]) queue.finish(last);
       // Then the socket closes (4403), so a client library reconnects with a fresh token
       // rather than holding a socket that can do nothing.
-      this.expiry = setTimeout(() => this.socket.close(CLOSE.FORBIDDEN, 'Forbidden: the bearer token has expired'), EXPIRED_SOCKET_CLOSE_MS);
+      this.expiry = setTimeout(() => this.control.close(CLOSE.FORBIDDEN, 'Forbidden: the bearer token has expired'), EXPIRED_SOCKET_CLOSE_MS);
     }, Math.max(0, wait));
   }
+}
 
-  private slowConsumer(): void {
-    const max = this.options.config.live.queueSize;
-    this.options.metrics.live.slowConsumers.inc();
-    this.options.logger.warn({ requestId: this.scope.requestId }, 'Closing a WebSocket whose client reads too slowly');
-    this.socket.close(CLOSE.SLOW_CONSUMER, closeReason(`Slow consumer: more than ${max} results waited to be sent (SUBSCRIBER_QUEUE_SIZE)`));
-    // A client that does not read will not answer the close frame either.
-    setTimeout(() => this.socket.terminate(), 1_000).unref();
-  }
+function tooMany(code: ErrorCode, what: string, limit: string, max: number): GraphQLError {
+  return new GraphQLError(`This socket already has ${max} ${what}, the most allowed (${limit})`, { extensions: { code, limit, max } });
 }

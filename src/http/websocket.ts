@@ -1,24 +1,29 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
-import type { Context as WsContext, ServerOptions as WsOptions } from 'graphql-ws';
+import { handleProtocols, type ServerOptions as WsOptions } from 'graphql-ws';
 import type { Config } from '../config';
 import type { Scopes } from '../context';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
 import type { Admission } from '../graphql/admission';
 import type { OperationRunner } from '../graphql/compiled-executor';
-import { DocumentCache } from '../graphql/documents';
+import { DocumentCache, type PreparedOperation } from '../graphql/documents';
+import { badUserInput } from '../errors';
 import { KnownOperationTypeRule } from '../graphql/rules';
 import { checkOperation, limitsOn } from '../graphql/limits';
 import type { InFlight } from '../graphql/operation-plugin';
 import type { Hub } from '../subscriptions/hub';
-import { CLOSE, closeReason, refuseUpgrade, SocketState, type SocketOperation } from './websocket-socket';
+import { CLOSE, closeReason, refuseUpgrade, SocketState, type SocketCounts, type SocketOperation } from './websocket-socket';
+import { graphqlWsHandler, type SocketControl } from './websocket-adapter';
 import { clientResult, operationsOf } from './websocket-operations';
 
-/** The body of a WebSocket message may hold a document within its limit plus variables, as an HTTP body. */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest WebSocket message: a document within its limit, and variables. */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Most bytes waiting to be written to one socket before its client counts as a slow consumer. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Most bytes of variables a subscription keeps while it lives. */
+const MAX_SUBSCRIPTION_VARIABLES_BYTES = 4 * 1024;
 /** Longest wait, at shutdown, for clients to answer the close frame before their sockets are cut. */
 const CLOSE_WAIT_MS = 1_000;
 
@@ -50,7 +55,7 @@ export interface WebSocketServerHandle {
   stop(graceMs: number): Promise<void>;
 }
 
-type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
+type Extra = { socket: WebSocket; request: IncomingMessage; control: SocketControl; state?: SocketState };
 
 /**
  * GraphQL over WebSockets (graphql-ws's graphql-transport-ws protocol) on the HTTP
@@ -61,9 +66,9 @@ type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState 
  */
 export function attachWebSockets(options: WebSocketOptions): WebSocketServerHandle {
   const { httpServer, path, config, logger, hub } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols });
   const documents = new DocumentCache(options.runner.schema, config.limits, [KnownOperationTypeRule]);
-  const tokens = new Map<string, number>();
+  const counts: SocketCounts = new Map();
   const live = { operations: 0, stopping: false };
 
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -76,34 +81,53 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
 
   const serverOptions: WsOptions<Record<string, unknown>, Extra> = {
     onConnect: async (ctx) => {
-      const state = await SocketState.open(ctx.connectionParams, ctx.extra.socket, { ...options, tokens });
+      const state = await SocketState.open(ctx.connectionParams, ctx.extra.socket, ctx.extra.control, { ...options, counts });
       if (!state) return false;
       ctx.extra.state = state;
       return true;
     },
-    onSubscribe: (ctx, _id, payload) => {
-      const state = ctx.extra.state!;
-      const refused = state.refusal();
-      if (refused) return [refused];
+    onSubscribe: (ctx, id, payload) => {
       const prepared = documents.prepare(payload.query, payload.operationName);
       if (Array.isArray(prepared)) return prepared;
-      const variables = payload.variables ?? {};
-      const { cost, refusal } = limitsOn(config.limits) ? checkOperation(options.runner.schema, prepared.document, prepared.operation, variables, config.limits) : { cost: 0, refusal: undefined };
-      if (refusal) return [refusal];
-      if (prepared.operation.operation === 'subscription' && !state.reserveSubscription()) return [state.tooManySubscriptions()];
-      const operation: SocketOperation = { state, prepared, cost };
-      return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: variables, contextValue: operation };
+      const refused = admitted(ctx.extra.state!, id, prepared, payload);
+      if (refused) return [refused];
+      const operation: SocketOperation = { state: ctx.extra.state!, id, prepared, cost: measured.get(payload) ?? 0 };
+      return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: operation };
     },
     ...operationsOf(options, live),
     onNext: (_ctx, _id, _payload, _args, result) => clientResult(result, options),
     onError: (_ctx, _id, _payload, errors) => clientResult({ errors }, options).errors,
     onClose: (ctx) => ctx.extra.state?.release(),
   };
-  useServer(serverOptions, wss, config.live.keepAliveMs || Infinity);
+  // Measures an operation against the limits and the socket's bounds; keeps only the
+  // variables it declares (a subscription keeps them while it lives). Returns a refusal.
+  const measured = new WeakMap<object, number>();
+  const admitted = (state: SocketState, id: string, prepared: PreparedOperation, payload: { variables?: Record<string, unknown> | null }) => {
+    const declared = new Set((prepared.operation.variableDefinitions ?? []).map((v) => v.variable.name.value));
+    payload.variables = Object.fromEntries(Object.entries(payload.variables ?? {}).filter(([name]) => declared.has(name)));
+    const subscription = prepared.operation.operation === 'subscription';
+    if (subscription && JSON.stringify(payload.variables).length > MAX_SUBSCRIPTION_VARIABLES_BYTES) {
+      return badUserInput('variables', `A subscription's variables may take at most ${MAX_SUBSCRIPTION_VARIABLES_BYTES} bytes: it keeps them while it lives`);
+    }
+    const { cost, refusal } = limitsOn(config.limits) ? checkOperation(options.runner.schema, prepared.document, prepared.operation, payload.variables, config.limits) : { cost: 0, refusal: undefined };
+    measured.set(payload, cost);
+    return refusal ?? state.admit(id, subscription ? 'subscription' : 'operation');
+  };
+  const handler = graphqlWsHandler(serverOptions, {
+    keepAliveMs: config.live.keepAliveMs,
+    maxBufferedBytes: MAX_BUFFERED_BYTES,
+    slowConsumer: { code: CLOSE.SLOW_CONSUMER, reason: closeReason(`Slow consumer: more than ${MAX_BUFFERED_BYTES / 1024 / 1024} MB waited to be sent`) },
+    onSlowConsumer: () => {
+      options.metrics.live.slowConsumers.inc();
+      logger.warn('Closing a WebSocket whose client reads too slowly');
+    },
+    logger,
+  });
+  wss.on('connection', handler);
 
   return {
     sockets: () => wss.clients.size,
-    tokens: () => tokens.size,
+    tokens: () => counts.size,
     operations: () => live.operations,
     async stop(graceMs) {
       live.stopping = true;

@@ -1,10 +1,11 @@
+import pg from 'pg';
 import { useTestApi } from '../helpers/api';
 import { authAs } from '../helpers/tokens';
 import { sql } from '../helpers/sql';
 import { rawSocket, type RawSocket } from '../helpers/live';
 
 // Small bounds, so each is reached quickly.
-const env = useTestApi({ env: { WS_KEEPALIVE_MS: '300', MAX_SUBSCRIPTIONS_PER_SOCKET: '3', MAX_SOCKETS_PER_TOKEN: '2', SUBSCRIBER_QUEUE_SIZE: '5' } });
+const env = useTestApi({ env: { WS_KEEPALIVE_MS: '300', MAX_SUBSCRIPTIONS_PER_SOCKET: '3', MAX_SOCKETS_PER_TOKEN: '2', MAX_OPERATIONS_PER_SOCKET: '3', SUBSCRIBER_QUEUE_SIZE: '5' } });
 
 const bearer = async (customerId: number) => (await authAs({ role: 'customer', customerId })).authorization;
 const health = async () => ((await (await fetch(env.api.url.replace("/graphql", "/health"))).json()) as { live: any }).live;
@@ -52,19 +53,65 @@ test('a socket holds at most MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions', async 
   await until(async () => (await health()).subscriptions === 0);
 });
 
-test('a token opens at most MAX_SOCKETS_PER_TOKEN sockets; closing one frees its place', async () => {
+test('a user opens at most MAX_SOCKETS_PER_TOKEN sockets, whatever tokens or spellings; closing one frees its place', async () => {
   const first = await signedIn(2);
   const second = await signedIn(2);
-  const third = await rawSocket(env.api.url);
-  opened.push(third);
-  third.send({ type: 'connection_init', payload: { authorization: await bearer(2) } });
-  expect((await third.closed).code).toBe(4029);
+  // Another token of the same customer, and "bearer" spelt otherwise, count alike.
+  for (const authorization of [(await authAs({ role: 'customer', customerId: 2 }, '2h')).authorization, (await bearer(2)).replace('Bearer', 'bearer ')]) {
+    const third = await rawSocket(env.api.url);
+    opened.push(third);
+    third.send({ type: 'connection_init', payload: { authorization } });
+    expect((await third.closed).code).toBe(4029);
+  }
   first.socket.close();
   await until(async () => (await health()).sockets === 1);
   const again = await signedIn(2);
   again.socket.close();
   second.socket.close();
   await until(async () => (await health()).sockets === 0);
+});
+
+test('a socket has at most MAX_OPERATIONS_PER_SOCKET queries in flight, and an id in flight cannot be reused', async () => {
+  const raw = await signedIn(6);
+  const blocker = new pg.Client({ connectionString: env.database.url });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE album IN ACCESS EXCLUSIVE MODE');
+    for (const id of ['1', '2', '3', '4']) raw.send({ id, type: 'subscribe', payload: { query: '{ albums(first: 1) { nodes { title } } }' } });
+    const refused = await raw.waitFor('error', '4');
+    expect(refused.payload[0].extensions).toMatchObject({ code: 'TOO_MANY_OPERATIONS', max: 3 });
+    // A client that completes an id still in flight and sends it again is refused, not doubled.
+    raw.send({ id: '1', type: 'complete' });
+    raw.send({ id: '1', type: 'subscribe', payload: { query: '{ version }' } });
+    expect((await raw.waitFor('error', '1')).payload[0].extensions.code).toBe('BAD_USER_INPUT');
+  } finally {
+    await blocker.query('COMMIT');
+    await blocker.end();
+  }
+  await raw.waitFor('next', '2');
+  await raw.waitFor('next', '3');
+  await until(async () => ((await (await fetch(env.api.url.replace('/graphql', '/health'))).json()) as { operationsInFlight: number }).operationsInFlight === 0);
+});
+
+test('protocol mistakes are the client\'s (4400); a ping is answered without its payload', async () => {
+  const raw = await rawSocket(env.api.url);
+  opened.push(raw);
+  raw.send({ type: 'ping', payload: { big: 'x'.repeat(100_000) } });
+  const pong = await raw.waitFor('pong');
+  expect(pong.payload).toBeUndefined();
+  raw.send({ type: 'connection_ack' });
+  expect((await raw.closed).code).toBe(4400);
+});
+
+test('a subscription keeps only the variables it declares, and at most 4 kB of them', async () => {
+  const raw = await signedIn(7);
+  raw.send({ id: '1', type: 'subscribe', payload: { query: 'subscription ($id: ID!) { playlistChanged(id: $id) { kind } }', variables: { id: '1'.repeat(5_000) } } });
+  expect((await raw.waitFor('error', '1')).payload[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'variables' });
+  // Undeclared variables are dropped, whatever their size.
+  raw.send({ id: '2', type: 'subscribe', payload: { query: 'subscription ($id: ID!) { playlistChanged(id: $id) { kind } }', variables: { id: String(playlistId), junk: 'x'.repeat(100_000) } } });
+  await until(async () => (await health()).subscriptions === 1);
+  expect((await health()).subscriptions).toBe(1);
 });
 
 test('a client that vanishes without a close frame is found by ping/pong and everything it held is freed', async () => {
@@ -101,6 +148,15 @@ test('when the LISTEN connection drops, subscribers get EVENTS_MISSED, and event
 describe('with no pings (so only the queue bound can cut a client that does not read)', () => {
   const quiet = useTestApi({ env: { WS_KEEPALIVE_MS: '0', SUBSCRIBER_QUEUE_SIZE: '5' } });
   const quietHealth = async () => ((await (await fetch(quiet.api.url.replace('/graphql', '/health'))).json()) as { live: any }).live;
+
+  test('a client that never signs in and never reads is cut soon after its 4408, freeing its slot', async () => {
+  const raw = await rawSocket(quiet.api.url);
+  opened.push(raw);
+  (raw.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+  await until(async () => (await quietHealth()).sockets === 1, 1_000);
+  await until(async () => (await quietHealth()).sockets === 0, 6_000);
+  expect((await quietHealth()).sockets).toBe(0);
+});
 
   test('a subscriber that does not read is cut off at its queue bound (4008); memory stays bounded', async () => {
     const employee = await authAs({ role: 'employee', employeeId: 1 });
