@@ -8,7 +8,7 @@ const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? num(x) : num(x, 1)) 
 
 export function machineLine(r: BenchResults): string {
   const m = r.machine;
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres}${m.postgraphile ? `; PostGraphile ${m.postgraphile}` : ''}`;
 }
 
 function settingsLine(r: BenchResults): string {
@@ -47,6 +47,58 @@ function summaryTable(r: BenchResults, concurrency: number): string[] {
   return lines;
 }
 
+/** The concurrency the comparisons are read at: the target's when measured, else the highest measured. */
+const headline = (r: BenchResults) =>
+  r.cells.some((c) => c.concurrency === TARGET_CONCURRENCY) ? TARGET_CONCURRENCY : Math.max(...r.settings.concurrency);
+
+const cellOf = (r: BenchResults, server: ServerKind, scenario: string, concurrency: number) =>
+  r.cells.find((x) => x.server === server && x.scenario === scenario && x.concurrency === concurrency);
+const cpu = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? num(x, 2) : '–');
+
+/** CPU per request by process accounting, API process and PostgreSQL, per server. */
+function cpuTable(r: BenchResults, concurrency: number): string[] {
+  const servers = SERVER_KINDS.filter((k) => r.cells.some((c) => c.server === k && c.concurrency === concurrency));
+  if (servers.length === 0) return [];
+  return [
+    `| CPU ms per request (c=${concurrency}), API / PostgreSQL | ${servers.map((k) => SERVER_TITLES[k]).join(' | ')} |`,
+    `|---|${servers.map(() => '---:').join('|')}|`,
+    ...r.scenarios.map((s) => {
+      const row = servers.map((k) => {
+        const c = cellOf(r, k, s.name, concurrency);
+        return c ? `${cpu(c.apiCpuMsPerRequest)} / ${cpu(c.postgresCpuMsPerRequest)}` : '–';
+      });
+      return `| ${s.title} | ${row.join(' | ')} |`;
+    }),
+  ];
+}
+
+/** The product over PostGraphile and over the raw SQL bound: throughput, p99 and PostgreSQL CPU. */
+function ratioTable(r: BenchResults, concurrency: number): string[] {
+  const peers = (['postgraphile', 'raw-sql'] as const).filter((k) => r.cells.some((c) => c.server === k && c.concurrency === concurrency));
+  if (peers.length === 0 || !r.cells.some((c) => c.server === 'pooled' && c.concurrency === concurrency)) return [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? num(a / b, 2) : '–');
+  const heads = peers.flatMap((k) => [`req/s ÷ ${SERVER_TITLES[k]}`, `p99 ÷ ${SERVER_TITLES[k]}`, `PostgreSQL CPU/req ÷ ${SERVER_TITLES[k]}`]);
+  return [
+    `| product ÷ peer (c=${concurrency}) | ${heads.join(' | ')} |`,
+    `|---|${heads.map(() => '---:').join('|')}|`,
+    ...r.scenarios.map((s) => {
+      const pooled = cellOf(r, 'pooled', s.name, concurrency);
+      const cols = peers.flatMap((k) => {
+        const peer = cellOf(r, k, s.name, concurrency);
+        return [ratio(pooled?.rps, peer?.rps), ratio(pooled?.p99, peer?.p99), ratio(pooled?.postgresCpuMsPerRequest, peer?.postgresCpuMsPerRequest)];
+      });
+      return `| ${s.title} | ${cols.join(' | ')} |`;
+    }),
+  ];
+}
+
+function skippedLines(r: BenchResults): string[] {
+  const skipped = r.skipped ?? [];
+  if (skipped.length === 0) return [];
+  const title = (name: string) => r.scenarios.find((s) => s.name === name)?.title ?? name;
+  return ['Not measured:', '', ...skipped.map((x) => `- ${SERVER_TITLES[x.server]} · ${title(x.scenario)}: ${x.reason}.`), ''];
+}
+
 function targetTable(r: BenchResults): string[] {
   return ['| claim | measured | |', '|---|---:|:-:|', ...r.targets.map((t) => `| ${t.claim} | ${t.measured} | ${t.pass ? '✅' : '❌'} |`)];
 }
@@ -67,6 +119,8 @@ function sweepTable(r: BenchResults): string[] {
   ];
 }
 
+const probed = (r: BenchResults) => SERVER_KINDS.filter((k) => r.probes.some((p) => p.server === k));
+
 /** The full Markdown report of one run. */
 export function markdownReport(r: BenchResults, chartFile: string): string {
   const out = [
@@ -86,24 +140,40 @@ export function markdownReport(r: BenchResults, chartFile: string): string {
     '',
     'Each scenario\'s requests sent once, one at a time, before any load. "same answers" compares every response with the product\'s.',
     '',
-    `| scenario | ${SERVER_KINDS.map((k) => SERVER_TITLES[k]).join(' | ')} |`,
-    `|---|${SERVER_KINDS.map(() => '---:').join('|')}|`,
+    `| scenario | ${probed(r).map((k) => SERVER_TITLES[k]).join(' | ')} |`,
+    `|---|${probed(r).map(() => '---:').join('|')}|`,
     ...r.scenarios.map((s) => {
-      const cols = SERVER_KINDS.map((k) => {
+      const cols = probed(r).map((k) => {
         const p = r.probes.find((x) => x.server === k && x.scenario === s.name);
         return p ? `${num(p.statementsPerRequest, 1)}${p.matchesPooled === false ? ' ⚠ different answers' : ''}` : '–';
       });
       return `| ${s.title} | ${cols.join(' | ')} |`;
     }),
     '',
+    ...skippedLines(r),
+    `## Against PostGraphile and the raw SQL bound`,
+    '',
+    'Ratios of the product\'s figures to each peer\'s in the same run (above 1 is more throughput, a longer p99, more database CPU).',
+    '',
+    ...ratioTable(r, headline(r)),
+    '',
+    `CPU per request by process accounting (/proc utime + stime, from a cell's start until its last request finished): the server's process with any children, and PostgreSQL's postmaster with all its backends (the bench's own pg_stat_activity sampler included, about the same for every server).`,
+    '',
+    ...cpuTable(r, headline(r)),
+    '',
     '## Every cell',
     '',
   ];
   for (const s of r.scenarios) {
-    out.push(`### ${s.title}`, '', '| server | c | req/s | p50 ms | p95 ms | p99 ms | errors | stmts/req | peak conns | peak RSS MiB |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push(
+      `### ${s.title}`,
+      '',
+      '| server | c | req/s | p50 ms | p95 ms | p99 ms | errors | stmts/req | CPU ms/req API | CPU ms/req PostgreSQL | peak conns | peak RSS MiB |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const c of r.cells.filter((x) => x.scenario === s.name)) {
       out.push(
-        `| ${SERVER_TITLES[c.server]} | ${c.concurrency} | ${num(c.rps)} | ${ms(c.p50)} | ${ms(c.p95)} | ${ms(c.p99)} | ${num(c.errors)} | ${num(c.statementsPerRequest, 1)} | ${c.peakConnections} | ${num(c.peakRssMiB)} |`,
+        `| ${SERVER_TITLES[c.server]} | ${c.concurrency} | ${num(c.rps)} | ${ms(c.p50)} | ${ms(c.p95)} | ${ms(c.p99)} | ${num(c.errors)} | ${num(c.statementsPerRequest, 1)} | ${cpu(c.apiCpuMsPerRequest)} | ${cpu(c.postgresCpuMsPerRequest)} | ${c.peakConnections} | ${num(c.peakRssMiB)} |`,
       );
     }
     out.push('');
@@ -131,6 +201,11 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     '',
     ...summaryTable(r, TARGET_CONCURRENCY),
     '',
+    ...cpuTable(r, TARGET_CONCURRENCY),
+    '',
+    ...ratioTable(r, TARGET_CONCURRENCY),
+    '',
+    ...skippedLines(r),
     `![Throughput and p99 per scenario and server](${chartPath})`,
     '',
     ...targetTable(r),
@@ -151,7 +226,7 @@ export function replaceReadmeSection(readme: string, section: string): string {
   return `${readme.slice(0, from + start.length)}\n${section}\n${readme.slice(to)}`;
 }
 
-const COLORS: Record<ServerKind, string> = { pooled: '#2563eb', unguarded: '#7c3aed', naive: '#dc2626', 'per-request': '#d97706', 'raw-sql': '#6b7280' };
+const COLORS: Record<ServerKind, string> = { pooled: '#2563eb', unguarded: '#7c3aed', naive: '#dc2626', 'per-request': '#d97706', postgraphile: '#059669', 'raw-sql': '#6b7280' };
 
 /** Grouped bars per scenario at c=64: throughput (top) and p99 latency (bottom), log scales. */
 export function svgChart(r: BenchResults): string {

@@ -16,9 +16,11 @@ import { drive, sendEach, type LoadResult } from './load';
 import { fanoutPlan, runFanout, runFanoutOnly } from './fanout';
 import { summarizeProfile } from './profile';
 import { markdownReport, readmeSection, replaceReadmeSection, svgChart } from './report';
-import { COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Probe, type SweepCell } from './results';
+import { COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Probe, type Skipped, type SweepCell } from './results';
+import { sampleCpu } from './cpu';
 import { ConnectionSampler, type Peaks } from './sampler';
-import { buildScenarios, type Scenario } from './scenarios';
+import { buildScenarios, type BenchRequest, type Scenario } from './scenarios';
+import { ensurePostGraphileInstalled, postGraphileAnswerAsProduct, postGraphileCannot, postGraphileVersion, toPostGraphile } from './servers/postgraphile';
 import { SERVER_KINDS, type ServerKind } from './servers/protocol';
 import { startServerProcess, type ServerProcess } from './servers/process';
 
@@ -38,10 +40,12 @@ autocannon and writes bench/results/<date>.{json,md,svg}; a full run also rewrit
 README's results. Exits 1 when the product's statement counts or failed requests regress
 against bench/baseline.json.
 
-  --quick                 one concurrency, short windows (about three minutes; CI runs it)
+  --quick                 one concurrency, short windows (about three minutes; CI runs it;
+                          leaves out the unguarded product and PostGraphile unless --servers names them)
   --scale <n>             seed scale (default 10)
   --seconds <n>           measured seconds per cell (default 8, quick 2)
-  --concurrency <list>    e.g. 1,64 (default 1,16,64,256; quick 8)
+  --concurrency <list>    e.g. 1,64 (default 1,16,64,256; quick 8); the product is also
+                          measured at 256 when the list leaves it out
   --servers <list>        ${SERVER_KINDS.join(',')}
   --scenarios <list>      album-by-id, search-albums, albums-tracks-genre,
                           customers-invoices, playlists-tracks, store-front
@@ -72,15 +76,19 @@ const plan = {
   seconds: Number(args.seconds ?? (args.quick ? 2 : 8)),
   warmupSeconds: args.quick ? 0.5 : 2,
   concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [8] : [1, 16, 64, 256]),
-  // Quick mode still proves the product error-free at 256 connections.
-  pooledExtraConcurrency: args.quick && !args.concurrency ? [256] : [],
-  // Quick runs (CI) leave out the product with its limits off: it only times what they cost.
-  servers: (list(args.servers) ?? SERVER_KINDS.filter((k) => !args.quick || k !== 'unguarded')) as ServerKind[],
+  // Every run proves the product error-free at 256 connections, even one whose other
+  // servers are measured at fewer.
+  pooledExtraConcurrency: [] as number[],
+  // Quick runs (CI) leave out the product with its limits off (it only times what they
+  // cost) and PostGraphile (a peer installed from the registry, compared on timings).
+  servers: (list(args.servers) ?? SERVER_KINDS.filter((k) => !args.quick || (k !== 'unguarded' && k !== 'postgraphile'))) as ServerKind[],
   scenarios: list(args.scenarios),
   sweepLimits: args.quick ? [2, 10] : [1, 2, 4, 8, 16, 32],
   sweepScenarios: args.quick ? ['store-front'] : ['store-front', 'customers-invoices'],
   profileSeconds: args.quick ? 0 : 8,
 };
+
+if (!plan.concurrency.includes(256)) plan.pooledExtraConcurrency.push(256);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const withPool = (url: string, limit: number) => {
@@ -128,25 +136,57 @@ interface Measured {
   load: LoadResult;
   peaks: Peaks;
   statementsPerRequest: number;
+  /** CPU milliseconds per request answered, of the server's process (and its children) and of PostgreSQL. */
+  apiCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
 }
+
+/** The PostgreSQL postmaster's pid, for its CPU (undefined when the database is elsewhere). */
+let postgresPid: number | undefined;
 
 /**
  * Warms up, then drives one cell. The window grows (up to 2×) with the latency seen in
  * warm-up, so that slow cells still complete several rounds of requests in it.
  */
-async function measure(server: ServerProcess, sampler: ConnectionSampler, scenario: Scenario, concurrency: number): Promise<Measured> {
-  const warm = await drive(server.url, scenario.requests, concurrency, plan.warmupSeconds);
+async function measure(server: ServerProcess, sampler: ConnectionSampler, requests: BenchRequest[], concurrency: number): Promise<Measured> {
+  const warm = await drive(server.url, requests, concurrency, plan.warmupSeconds);
   await drained(server);
   const latency = warm.requests > 0 ? warm.p50 / 1000 : Infinity;
   const seconds = Math.round(Math.min(2 * plan.seconds, Math.max(plan.seconds, 3 * latency)));
   const before = await server.stats();
+  const cpuBefore = sampleCpu(server.pid, postgresPid);
   const stopWatching = sampler.watch(server);
-  const load = await drive(server.url, scenario.requests, concurrency, seconds);
+  const load = await drive(server.url, requests, concurrency, seconds);
   const peaks = await stopWatching();
   const after = await server.stats();
   const answered = after.requests - before.requests;
-  return { load, peaks, statementsPerRequest: answered > 0 ? (after.statements - before.statements) / answered : NaN };
+  // CPU until the requests of the window are all finished, over every request finished
+  // by then: a request the load generator left in flight is counted with its CPU.
+  await drained(server);
+  const cpuAfter = sampleCpu(server.pid, postgresPid);
+  const finished = (await server.stats()).requests - before.requests;
+  const perRequest = (ms: number) => (finished > 0 ? ms / finished : NaN);
+  return {
+    load,
+    peaks,
+    statementsPerRequest: answered > 0 ? (after.statements - before.statements) / answered : NaN,
+    apiCpuMsPerRequest: perRequest(cpuAfter.apiMs - cpuBefore.apiMs),
+    postgresCpuMsPerRequest: perRequest(cpuAfter.postgresMs - cpuBefore.postgresMs),
+  };
 }
+
+/**
+ * What `kind` is sent for a scenario: the scenario's own requests, or PostGraphile's
+ * queries for the same rows; a string says why the server cannot be asked.
+ */
+function requestsFor(kind: ServerKind, scenario: Scenario): BenchRequest[] | string {
+  if (kind !== 'postgraphile') return scenario.requests;
+  const cannot = scenario.requests.map(postGraphileCannot).find((reason) => reason !== undefined);
+  return cannot ?? scenario.requests.map(toPostGraphile);
+}
+
+/** An answer in the product's shape, for comparison. */
+const asProduct = (kind: ServerKind, request: BenchRequest, answer: unknown) => (kind === 'postgraphile' ? postGraphileAnswerAsProduct(request, answer) : answer);
 
 function progress(done: number, total: number, started: number, label: string, m: Measured): void {
   const perCell = (Date.now() - started) / done;
@@ -155,6 +195,7 @@ function progress(done: number, total: number, started: number, label: string, m
   console.log(
     `[${String(done).padStart(3)}/${total}] ${label.padEnd(44)} ${load.rps.toFixed(0).padStart(6)} req/s  p99 ${load.p99.toFixed(0).padStart(5)} ms  ` +
       `${String(load.errors).padStart(4)} errors  ${m.statementsPerRequest.toFixed(1).padStart(6)} stmts/req  ${String(peaks.connections).padStart(3)} conns  ` +
+      `CPU ms/req ${m.apiCpuMsPerRequest.toFixed(2)} API ${m.postgresCpuMsPerRequest.toFixed(2)} PG  ` +
       `(about ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, '0')}s left)`,
   );
 }
@@ -168,6 +209,8 @@ async function main(): Promise<void> {
     void Promise.all([...running].map((s) => s.stop())).finally(() => db.stop().finally(() => process.exit(130)));
   });
   const sampler = await ConnectionSampler.open(db.url);
+  postgresPid = await sampler.postmasterPid();
+  if (plan.servers.includes('postgraphile')) ensurePostGraphileInstalled((message) => console.log(`  ${message}`));
   const secret = randomBytes(32).toString('hex');
   const scenarios = (await buildScenarios(db.sizes, secret)).filter((s) => !plan.scenarios || plan.scenarios.includes(s.name));
   const comparedUrl = withPool(db.url, COMPARED_CONNECTION_LIMIT);
@@ -175,7 +218,7 @@ async function main(): Promise<void> {
   const concurrencyOf = (kind: ServerKind) => (kind === 'pooled' ? [...plan.concurrency, ...plan.pooledExtraConcurrency] : plan.concurrency);
   const sweepScenarios = scenarios.filter((s) => plan.sweepScenarios.includes(s.name));
   const profiled = plan.profileSeconds > 0 && plan.servers.includes('pooled') ? scenarios.filter((s) => s.nested) : [];
-  const total =
+  let total =
     plan.servers.reduce((n, k) => n + concurrencyOf(k).length * scenarios.length, 0) +
     (plan.servers.includes('pooled') ? plan.sweepLimits.length * sweepScenarios.length : 0) +
     profiled.length;
@@ -183,6 +226,10 @@ async function main(): Promise<void> {
   const loadStarted = Date.now();
 
   const probes: Probe[] = [];
+  const skipped: Skipped[] = [];
+  /** What each server is sent per scenario; a server left out of a scenario has none. */
+  const sends = new Map<string, BenchRequest[]>();
+  const sendKey = (kind: ServerKind, scenario: string) => `${kind}\0${scenario}`;
   const cells: Cell[] = [];
   const sweep: SweepCell[] = [];
   const reference = new Map<string, unknown>();
@@ -197,22 +244,34 @@ async function main(): Promise<void> {
     servers.set(kind, server);
     console.log(`${kind}: listening at ${server.url}`);
     for (const scenario of scenarios) {
-      const sample = scenario.requests.slice(0, PROBE_REQUESTS);
+      const requests = requestsFor(kind, scenario);
+      if (typeof requests === 'string') {
+        skipped.push({ server: kind, scenario: scenario.name, reason: requests });
+        total -= concurrencyOf(kind).length;
+        console.log(`  ${kind} · ${scenario.name}: not measured, ${requests}`);
+        continue;
+      }
+      const sample = requests.slice(0, PROBE_REQUESTS);
       // Sign in first: the product checks once per token that its customer or employee
       // exists, a statement of the token's, not of the operations counted below.
       const tokens = [...new Set(sample.map((r) => r.token).filter((t): t is string => t !== undefined))];
-      await sendEach(server.url, tokens.map((token) => ({ operationName: 'SignIn', query: 'query SignIn { __typename }', token })));
+      if (kind !== 'postgraphile') await sendEach(server.url, tokens.map((token) => ({ operationName: 'SignIn', query: 'query SignIn { __typename }', token })));
       const before = await server.stats();
-      const answers = canonical(await sendEach(server.url, sample));
+      const raw = await sendEach(server.url, sample);
+      const answers = canonical(raw.map((answer, i) => asProduct(kind, sample[i], answer)));
       const after = await server.stats();
       if (kind === 'pooled') reference.set(scenario.name, answers);
       const expected = reference.get(scenario.name);
-      probes.push({
-        server: kind,
-        scenario: scenario.name,
-        statementsPerRequest: (after.statements - before.statements) / sample.length,
-        matchesPooled: kind === 'pooled' || expected === undefined ? null : isDeepStrictEqual(answers, expected),
-      });
+      const matchesPooled = kind === 'pooled' || expected === undefined ? null : isDeepStrictEqual(answers, expected);
+      probes.push({ server: kind, scenario: scenario.name, statementsPerRequest: (after.statements - before.statements) / sample.length, matchesPooled });
+      // A server whose answers differ is not measured: its speed would be for other work.
+      if (matchesPooled === false) {
+        skipped.push({ server: kind, scenario: scenario.name, reason: "its answers differ from the product's" });
+        total -= concurrencyOf(kind).length;
+        console.log(`  ${kind} · ${scenario.name}: not measured, its answers differ from the product's`);
+        continue;
+      }
+      sends.set(sendKey(kind, scenario.name), requests);
     }
   }
   console.log('');
@@ -220,18 +279,20 @@ async function main(): Promise<void> {
   let turn = 0;
   for (const scenario of scenarios) {
     for (const concurrency of concurrencies) {
-      const kinds = plan.servers.filter((kind) => concurrencyOf(kind).includes(concurrency));
+      const kinds = plan.servers.filter((kind) => concurrencyOf(kind).includes(concurrency) && sends.has(sendKey(kind, scenario.name)));
       const order = kinds.map((_, i) => kinds[(i + turn) % kinds.length]);
       turn++;
       for (const kind of order) {
         const server = servers.get(kind)!;
-        const m = await measure(server, sampler, scenario, concurrency);
+        const m = await measure(server, sampler, sends.get(sendKey(kind, scenario.name))!, concurrency);
         cells.push({
           server: kind,
           scenario: scenario.name,
           concurrency,
           ...m.load,
           statementsPerRequest: m.statementsPerRequest,
+          apiCpuMsPerRequest: m.apiCpuMsPerRequest,
+          postgresCpuMsPerRequest: m.postgresCpuMsPerRequest,
           peakConnections: m.peaks.connections,
           peakRssMiB: m.peaks.rss / 2 ** 20,
         });
@@ -256,7 +317,7 @@ async function main(): Promise<void> {
       const server = await start('pooled', withPool(db.url, limit), secret);
       for (const scenario of sweepScenarios) {
         await drained(server);
-        const m = await measure(server, sampler, scenario, TARGET_CONCURRENCY);
+        const m = await measure(server, sampler, scenario.requests, TARGET_CONCURRENCY);
         sweep.push({ connectionLimit: limit, scenario: scenario.name, concurrency: TARGET_CONCURRENCY, rps: m.load.rps, p99: m.load.p99, errors: m.load.errors, peakConnections: m.peaks.connections });
         progress(++done, total, loadStarted, `pooled · ${scenario.name} · connection_limit=${limit}`, m);
       }
@@ -296,10 +357,12 @@ async function main(): Promise<void> {
       os: `${type()} ${release()}`,
       node: process.version,
       postgres: db.version,
+      ...(plan.servers.includes('postgraphile') ? { postgraphile: postGraphileVersion() } : {}),
     },
     settings: { scale: plan.scale, seconds: plan.seconds, warmupSeconds: plan.warmupSeconds, connectionLimit: COMPARED_CONNECTION_LIMIT, concurrency: plan.concurrency, sizes: db.sizes },
     scenarios: scenarios.map(({ name, title, nested }) => ({ name, title, nested })),
     probes,
+    skipped,
     cells,
     sweep,
     profiles,
@@ -313,7 +376,8 @@ async function main(): Promise<void> {
   await writeFile(join(RESULTS_DIR, `${stem}.svg`), svgChart(results));
   await writeFile(join(RESULTS_DIR, `${stem}.md`), markdownReport(results, `${stem}.svg`));
   console.log(`\nWrote bench/results/${stem}.json, .md and .svg`);
-  const complete = mode === 'full' && !args.concurrency && !args.servers && !args.scenarios && !args.seconds;
+  // A full run of every server and scenario at the target concurrency is the README's reading.
+  const complete = mode === 'full' && plan.concurrency.includes(TARGET_CONCURRENCY) && !args.servers && !args.scenarios && !args.seconds;
   if (complete && !args['no-readme']) {
     const readmePath = join(ROOT, 'README.md');
     const readme = await readFile(readmePath, 'utf8');

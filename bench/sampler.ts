@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { ServerProcess } from './servers/process';
+import { postmasterPid } from './cpu';
 
 /** Peaks seen while a sampler ran. */
 export interface Peaks {
@@ -44,6 +45,11 @@ export class ConnectionSampler {
     const client = new pg.Client({ connectionString, application_name: 'bench-sampler' });
     await client.connect();
     return new ConnectionSampler(client);
+  }
+
+  /** The PostgreSQL postmaster's process id, when the server runs on this machine. */
+  postmasterPid(): Promise<number | undefined> {
+    return postmasterPid(this.client);
   }
 
   /** Connections open now for `applicationName`. */

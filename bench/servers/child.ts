@@ -15,6 +15,8 @@ import { createLoaders } from '../../src/loaders';
 import { purchaseRowByRow } from '../../src/writes/purchase';
 import { createLogger } from '../../src/logger';
 import { createServer, type ServerOptions } from '../../src/server';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startRawSqlServer } from './raw-sql';
 import type { ChildMessage, ParentMessage, ServerKind, ServerStats } from './protocol';
 
@@ -49,6 +51,17 @@ async function start(): Promise<Running> {
     const { connectionString, max } = parsePoolUrl(databaseUrl);
     const raw = await startRawSqlServer({ connectionString, max, applicationName, jwtSecret });
     return { url: raw.url, server: raw.server, statements: raw.statements, inFlight: (open) => open, stop: raw.stop };
+  }
+  if (kind === 'postgraphile') {
+    // Production mode, and no notice on stderr about it.
+    process.env.GRAPHILE_ENV ??= 'production';
+    const { connectionString, max } = parsePoolUrl(databaseUrl);
+    // From its own folder, so it loads its own graphql and pg (bench/servers/postgraphile.ts installs them).
+    const peer = (await import(pathToFileURL(join(__dirname, '..', 'peers', 'postgraphile', 'server.js')).href)) as {
+      startPostGraphile(options: { connectionString: string; max: number; applicationName: string; jwtSecret: string }): Promise<Omit<Running, 'inFlight'>>;
+    };
+    const server = await peer.startPostGraphile({ connectionString, max, applicationName, jwtSecret });
+    return { ...server, inFlight: (open) => open };
   }
   // The product's own configuration, in production mode, as it would be deployed.
   const config = loadConfig({

@@ -10,6 +10,8 @@ const NODE_FLAGS = pkg.scripts.start.split(/\s+/).filter((word) => word.startsWi
 export interface ServerProcess {
   kind: ServerKind;
   url: string;
+  /** The server's process id, for its CPU time (bench/cpu.ts). */
+  pid: number;
   /** The application_name of this process's database connections, unique per process. */
   applicationName: string;
   stats(): Promise<ServerStats>;
@@ -63,6 +65,7 @@ export async function startServerProcess(kind: ServerKind, databaseUrl: string, 
   return {
     kind,
     url,
+    pid: child.pid!,
     applicationName,
     stats: () =>
       new Promise<ServerStats>((resolve) => {

@@ -1,5 +1,5 @@
 /** The servers one benchmark run compares. */
-export const SERVER_KINDS = ['pooled', 'unguarded', 'naive', 'per-request', 'raw-sql'] as const;
+export const SERVER_KINDS = ['pooled', 'unguarded', 'naive', 'per-request', 'postgraphile', 'raw-sql'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export const SERVER_TITLES: Record<ServerKind, string> = {
@@ -7,6 +7,7 @@ export const SERVER_TITLES: Record<ServerKind, string> = {
   unguarded: 'product, limits and timeouts off',
   naive: 'naive (per-parent queries)',
   'per-request': 'per-request client',
+  postgraphile: 'PostGraphile 5 (peer)',
   'raw-sql': 'raw SQL (bound)',
 };
 

@@ -1,14 +1,36 @@
 import DataLoader from 'dataloader';
 import type { ModelName } from '../generated/model-meta';
-import { delegate } from '../db/delegate';
+import { pagePlanner, type PagePlan } from '../sql/page-plan';
+import { keyStatement } from '../sql/page-statement';
+import { rowBuilder } from '../sql/row-builder';
 import { loaderOptions, recordBatch, type LoaderSite } from './batch';
 
-/** `model` rows by primary key; `null` for keys with no row. */
+// Whole rows of each model: one plan, so its statement and row builder are made once.
+const wholeRows = new Map<ModelName, PagePlan>();
+function wholeRow(model: ModelName): PagePlan {
+  let plan = wholeRows.get(model);
+  if (!plan) wholeRows.set(model, (plan = pagePlanner(model, {})(undefined)));
+  return plan;
+}
+
+/**
+ * `model` rows by primary key; `null` for keys with no row. Read by one prepared statement
+ * whatever the number of keys, and built as pages' rows are (../sql/page-statement.ts), so
+ * a row is the same whichever way it was read.
+ */
 export function byKey<Row extends { id: number }>({ db, style, name }: LoaderSite, model: ModelName): DataLoader<number, Row | null> {
+  const plan = wholeRow(model);
+  const sql = keyStatement(model, plan);
+  const build = rowBuilder(model, plan, false);
   return new DataLoader<number, Row | null>(async (ids) => {
     recordBatch(db, name, ids.length);
-    const rows = (await db.run((prisma) => delegate(prisma, model).findMany({ where: { id: { in: ids as number[] } } }))) as Row[];
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const columns = await db.columns(sql, [ids]);
+    const byId = new Map<number, Row>();
+    const count = columns[0]?.length ?? 0;
+    for (let r = 0; r < count; r++) {
+      const row = build(columns, r) as unknown as Row;
+      byId.set(row.id, row);
+    }
     return ids.map((id) => byId.get(id) ?? null);
   }, loaderOptions(name, style));
 }

@@ -49,6 +49,10 @@ const ORDERINGS: Array<[list: string, args: string, sql: string, asEmployee: boo
   ['tracks', ', orderBy: { field: NAME }, filter: { maxPrice: "0.99" }', "SELECT track_id AS id FROM track WHERE unit_price <= 0.99 ORDER BY name, track_id", false],
   ['genres', '', 'SELECT genre_id AS id FROM genre ORDER BY name, genre_id', false],
   ['playlists', '', 'SELECT playlist_id AS id FROM playlist ORDER BY name, playlist_id', false],
+  ['playlists', ', orderBy: { field: ID, direction: DESC }', 'SELECT playlist_id AS id FROM playlist ORDER BY playlist_id DESC', false],
+  ['genres', ', orderBy: { field: ID }', 'SELECT genre_id AS id FROM genre ORDER BY genre_id', false],
+  ['mediaTypes', ', orderBy: { field: NAME, direction: DESC }', 'SELECT media_type_id AS id FROM media_type ORDER BY name DESC, media_type_id DESC', false],
+  ['employees', ', orderBy: { field: LAST_NAME }', 'SELECT employee_id AS id FROM employee ORDER BY last_name, employee_id', true],
   ['customers', ', orderBy: { field: COUNTRY }', 'SELECT customer_id AS id FROM customer ORDER BY country, customer_id', true],
   ['customers', ', orderBy: { field: LAST_NAME, direction: DESC }', 'SELECT customer_id AS id FROM customer ORDER BY last_name DESC, customer_id DESC', true],
   ['invoices', '', 'SELECT invoice_id AS id FROM invoice ORDER BY invoice_date DESC, invoice_id DESC', true],
@@ -89,5 +93,41 @@ describe('paging through nested lists', () => {
     expect(firstPage).toEqual(expected.slice(0, 100));
     const next: any = await env.api.query(`query ($after: String) { playlist(id: 3) { tracks(first: 100, after: $after) { nodes { id } } } }`, { after: res.data.playlist.tracks.edges.at(-1).cursor });
     expect(next.data.playlist.tracks.nodes.map((n: { id: string }) => n.id)).toEqual(expected.slice(100, 200));
+  });
+});
+
+describe('Query.playlists', () => {
+  // Names shared by many playlists: a page boundary falls inside a run of equal names,
+  // where only the id in the cursor tells the next page where to start.
+  beforeAll(async () => {
+    const client = new pg.Client({ connectionString: env.database.url });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO playlist (name) SELECT CASE WHEN n % 2 = 0 THEN 'Road Trip' ELSE 'Quiet Hours' END FROM generate_series(1, 90) AS n`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it.each([
+    ['', 'SELECT playlist_id AS id FROM playlist ORDER BY name, playlist_id'],
+    [', orderBy: { field: NAME, direction: DESC }', 'SELECT playlist_id AS id FROM playlist ORDER BY name DESC, playlist_id DESC'],
+    [', filter: { nameContains: "road trip" }, orderBy: { field: NAME }', "SELECT playlist_id AS id FROM playlist WHERE name ILIKE '%road trip%' ORDER BY name, playlist_id"],
+  ])('pages by a name many playlists share (%s): every playlist once, in order, both ways', async (args, sql) => {
+    const expected = await expectedIds(sql);
+    expect(expected.length).toBeGreaterThan(37);
+    const { forward, backward } = await walk('playlists', args);
+    expect(forward).toEqual(expected);
+    expect(backward).toEqual(expected);
+  });
+
+  it("refuses a cursor of one ordering in another: the cursor holds its ordering's values", async () => {
+    const byName: any = await env.api.query(`{ playlists(first: 2) { pageInfo { endCursor } } }`);
+    const cursor = byName.data.playlists.pageInfo.endCursor;
+    const byId: any = await env.api.query(`query ($after: String) { playlists(first: 2, after: $after, orderBy: { field: ID }) { nodes { id } } }`, { after: cursor });
+    expect(byId.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(byId.errors[0].message).toContain('Playlist(id)');
+    const descending: any = await env.api.query(`query ($after: String) { playlists(first: 2, after: $after, orderBy: { field: NAME, direction: DESC }) { nodes { id } } }`, { after: cursor });
+    expect(descending.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 });

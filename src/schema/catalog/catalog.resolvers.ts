@@ -32,9 +32,11 @@ export const catalogResolvers: Resolvers = {
       return listPage(db, 'Track', where, sort, args, loaders.trackById);
     },
     track: (_, { id }, { loaders }) => loaders.trackById.load(rowId(id)),
-    genres: (_, args, { db, loaders }) => listPage(db, 'Genre', {}, { fields: ['name', 'id'] }, args, loaders.genreById),
+    genres: (_, args, { db, loaders }) =>
+      listPage(db, 'Genre', {}, sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' }), args, loaders.genreById),
     genre: (_, { id }, { loaders }) => loaders.genreById.load(rowId(id)),
-    mediaTypes: (_, args, { db, loaders }) => listPage(db, 'MediaType', {}, { fields: ['id'] }, args, loaders.mediaTypeById),
+    mediaTypes: (_, args, { db, loaders }) =>
+      listPage(db, 'MediaType', {}, sortOf(args.orderBy, { ID: 'id', NAME: 'name' }, { field: 'ID', direction: 'ASC' }), args, loaders.mediaTypeById),
   },
   Artist: {
     albums: (artist, args, { loaders }, info) => loaders.albumsByArtistId.load(childPage(artist.id, args, info)),

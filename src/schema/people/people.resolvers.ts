@@ -24,7 +24,8 @@ export const peopleResolvers: Resolvers = {
     },
     employees: (_, args, { db, access, loaders }) => {
       access.requireEmployee('employees');
-      return listPage(db, 'Employee', {}, { fields: ['id'] }, args, loaders.employeeById);
+      const sort = sortOf(args.orderBy, { ID: 'id', LAST_NAME: 'lastName' }, { field: 'ID', direction: 'ASC' });
+      return listPage(db, 'Employee', {}, sort, args, loaders.employeeById);
     },
     employee: (_, { id }, { access, loaders }) => {
       access.requireEmployee('employees');

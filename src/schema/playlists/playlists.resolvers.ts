@@ -2,12 +2,14 @@ import type { Resolvers } from '../../generated/graphql';
 import { childPage } from '../../loaders/child-pages';
 import { listPage } from '../../graphql/list-page';
 import { TRACK_JOINS } from '../../loaders';
-import { contains, rowId } from '../args';
+import { contains, rowId, sortOf } from '../args';
 
 export const playlistResolvers: Resolvers = {
   Query: {
-    playlists: (_, args, { db, loaders }) =>
-      listPage(db, 'Playlist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, { fields: ['name', 'id'] }, args, loaders.playlistById),
+    playlists: (_, args, { db, loaders }) => {
+      const sort = sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' });
+      return listPage(db, 'Playlist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, sort, args, loaders.playlistById);
+    },
     playlist: (_, { id }, { loaders }) => loaders.playlistById.load(rowId(id)),
   },
   Playlist: {
