@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { GraphQLError } from 'graphql';
 import { handleProtocols, type ServerOptions as WsOptions } from 'graphql-ws';
 import type { Config } from '../config';
 import type { Scopes } from '../context';
@@ -65,7 +66,7 @@ type Extra = { socket: WebSocket; request: IncomingMessage; control: SocketContr
  * the socket closes, however it closes; ping/pong cuts sockets whose client vanished.
  */
 export function attachWebSockets(options: WebSocketOptions): WebSocketServerHandle {
-  const { httpServer, path, config, logger, hub } = options;
+  const { httpServer, path, config, logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols });
   const documents = new DocumentCache(options.runner.schema, config.limits, [KnownOperationTypeRule]);
   const counts: SocketCounts = new Map();
@@ -74,8 +75,7 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = (request.url ?? '/').split('?')[0];
     if (pathname !== path) return refuseUpgrade(socket, 404, 'Not Found');
-    if (live.stopping) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    if (wss.clients.size >= config.live.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (live.stopping || wss.clients.size >= config.live.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
@@ -89,57 +89,66 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
     onSubscribe: (ctx, id, payload) => {
       const prepared = documents.prepare(payload.query, payload.operationName);
       if (Array.isArray(prepared)) return prepared;
-      const refused = admitted(ctx.extra.state!, id, prepared, payload);
-      if (refused) return [refused];
-      const operation: SocketOperation = { state: ctx.extra.state!, id, prepared, cost: measured.get(payload) ?? 0 };
-      return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: operation };
+      const admitted = admit(options, ctx.extra.state!, id, prepared, payload);
+      if (admitted instanceof GraphQLError) return [admitted];
+      return { schema: options.runner.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue: admitted };
     },
     ...operationsOf(options, live),
     onNext: (_ctx, _id, _payload, _args, result) => clientResult(result, options),
     onError: (_ctx, _id, _payload, errors) => clientResult({ errors }, options).errors,
     onClose: (ctx) => ctx.extra.state?.release(),
   };
-  // Measures an operation against the limits and the socket's bounds; keeps only the
-  // variables it declares (a subscription keeps them while it lives). Returns a refusal.
-  const measured = new WeakMap<object, number>();
-  const admitted = (state: SocketState, id: string, prepared: PreparedOperation, payload: { variables?: Record<string, unknown> | null }) => {
-    const declared = new Set((prepared.operation.variableDefinitions ?? []).map((v) => v.variable.name.value));
-    payload.variables = Object.fromEntries(Object.entries(payload.variables ?? {}).filter(([name]) => declared.has(name)));
-    const subscription = prepared.operation.operation === 'subscription';
-    if (subscription && JSON.stringify(payload.variables).length > MAX_SUBSCRIPTION_VARIABLES_BYTES) {
-      return badUserInput('variables', `A subscription's variables may take at most ${MAX_SUBSCRIPTION_VARIABLES_BYTES} bytes: it keeps them while it lives`);
-    }
-    const { cost, refusal } = limitsOn(config.limits) ? checkOperation(options.runner.schema, prepared.document, prepared.operation, payload.variables, config.limits) : { cost: 0, refusal: undefined };
-    measured.set(payload, cost);
-    return refusal ?? state.admit(id, subscription ? 'subscription' : 'operation');
-  };
-  const handler = graphqlWsHandler(serverOptions, {
-    keepAliveMs: config.live.keepAliveMs,
-    maxBufferedBytes: MAX_BUFFERED_BYTES,
-    slowConsumer: { code: CLOSE.SLOW_CONSUMER, reason: closeReason(`Slow consumer: more than ${MAX_BUFFERED_BYTES / 1024 / 1024} MB waited to be sent`) },
-    onSlowConsumer: () => {
-      options.metrics.live.slowConsumers.inc();
-      logger.warn('Closing a WebSocket whose client reads too slowly');
-    },
-    logger,
-  });
-  wss.on('connection', handler);
+  wss.on(
+    'connection',
+    graphqlWsHandler(serverOptions, {
+      keepAliveMs: config.live.keepAliveMs,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      slowConsumer: { code: CLOSE.SLOW_CONSUMER, reason: closeReason(`Slow consumer: more than ${MAX_BUFFERED_BYTES / 1024 / 1024} MB waited to be sent`) },
+      onSlowConsumer: () => {
+        options.metrics.live.slowConsumers.inc();
+        logger.warn('Closing a WebSocket whose client reads too slowly');
+      },
+      logger,
+    }),
+  );
 
   return {
     sockets: () => wss.clients.size,
     tokens: () => counts.size,
     operations: () => live.operations,
-    async stop(graceMs) {
-      live.stopping = true;
-      const deadline = Date.now() + graceMs;
-      while (live.operations > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      for (const client of wss.clients) client.close(CLOSE.GOING_AWAY, closeReason('Server shutting down'));
-      const cut = Date.now() + CLOSE_WAIT_MS;
-      while (wss.clients.size > 0 && Date.now() < cut) await new Promise((resolve) => setTimeout(resolve, 20));
-      for (const client of wss.clients) client.terminate();
-      hub.endAll();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      logger.debug('WebSocket server stopped');
-    },
+    stop: (graceMs) => stopSockets(wss, live, graceMs, options),
   };
+}
+
+/**
+ * Measures an operation against the limits and the socket's bounds, and keeps only the
+ * variables it declares (a subscription keeps them while it lives): the operation to run,
+ * or why it is refused.
+ */
+function admit(options: WebSocketOptions, state: SocketState, id: string, prepared: PreparedOperation, payload: { variables?: Record<string, unknown> | null }): SocketOperation | GraphQLError {
+  const { config, runner } = options;
+  const declared = new Set((prepared.operation.variableDefinitions ?? []).map((v) => v.variable.name.value));
+  const variables = Object.fromEntries(Object.entries(payload.variables ?? {}).filter(([name]) => declared.has(name)));
+  payload.variables = variables;
+  const subscription = prepared.operation.operation === 'subscription';
+  if (subscription && JSON.stringify(variables).length > MAX_SUBSCRIPTION_VARIABLES_BYTES) {
+    return badUserInput('variables', `A subscription's variables may take at most ${MAX_SUBSCRIPTION_VARIABLES_BYTES} bytes: it keeps them while it lives`);
+  }
+  const { cost, refusal } = limitsOn(config.limits) ? checkOperation(runner.schema, prepared.document, prepared.operation, variables, config.limits) : { cost: 0, refusal: undefined };
+  return refusal ?? state.admit(id, subscription ? 'subscription' : 'operation') ?? { state, id, prepared, cost };
+}
+
+// Refuses new sockets, lets operations in flight finish (up to `graceMs`), then closes every
+// socket with 1001, cutting those that do not answer within CLOSE_WAIT_MS.
+async function stopSockets(wss: WebSocketServer, live: { operations: number; stopping: boolean }, graceMs: number, { hub, logger }: WebSocketOptions): Promise<void> {
+  live.stopping = true;
+  const deadline = Date.now() + graceMs;
+  while (live.operations > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const client of wss.clients) client.close(CLOSE.GOING_AWAY, closeReason('Server shutting down'));
+  const cut = Date.now() + CLOSE_WAIT_MS;
+  while (wss.clients.size > 0 && Date.now() < cut) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const client of wss.clients) client.terminate();
+  hub.endAll();
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  logger.debug('WebSocket server stopped');
 }
