@@ -23,10 +23,14 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-// A GraphQL answer is good when it carries data and no errors.
-function goodBody(body: string | Buffer | undefined): boolean {
+// A GraphQL answer is good when it carries data and no errors; a bad one is counted under
+// its first error code, so a run says why requests failed, not only how many.
+function goodBody(body: string | Buffer | undefined, failures: Map<string, number>): boolean {
   const text = String(body ?? '');
-  return text.startsWith('{"data"') && !text.includes('"errors"');
+  if (text.startsWith('{"data"') && !text.includes('"errors"')) return true;
+  const code = /"code":"([A-Z_]{1,64})"/.exec(text)?.[1] ?? 'no GraphQL answer';
+  failures.set(code, (failures.get(code) ?? 0) + 1);
+  return false;
 }
 
 // Idempotency keys unique to this process and send: a purchase sent twice buys twice.
@@ -54,13 +58,14 @@ function httpRequest(r: BenchRequest) {
 /** Drives `url` with `connections` concurrent connections for `seconds`, each cycling through `requests`. */
 export async function drive(url: string, requests: BenchRequest[], connections: number, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
+  const failures = new Map<string, number>();
   const options: autocannon.Options = {
     url,
     connections,
     duration: seconds,
     timeout: TIMEOUT_SECONDS,
     method: 'POST',
-    verifyBody: goodBody,
+    verifyBody: (body) => goodBody(body, failures),
     requests: requests.map(httpRequest),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -69,6 +74,8 @@ export async function drive(url: string, requests: BenchRequest[], connections: 
   });
   latencies.sort((a, b) => a - b);
   const failed = result.errors + result.mismatches;
+  if (result.errors > 0) failures.set('connection error or timeout', result.errors);
+  if (failed > 0) console.warn(`    failed requests by kind: ${JSON.stringify(Object.fromEntries(failures))}`);
   const elapsed = result.duration || seconds;
   return {
     rps: Math.max(0, latencies.length - result.mismatches) / elapsed,
