@@ -8,7 +8,7 @@ import { beforeExecution } from './graphql/client-errors';
 import type { Subscribe } from './subscriptions/hub';
 import { verifyTokenUntil, type Principal, type VerifyOptions } from './auth/token';
 
-/** Who asks: built once per HTTP request (or, later, per WebSocket connection). */
+/** Who asks: built once per HTTP request, or once per WebSocket (at connection_init). */
 export interface RequestScope {
   requestId: string;
   viewer: Viewer;
