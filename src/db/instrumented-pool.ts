@@ -45,6 +45,8 @@ type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (
 export class InstrumentedPool extends pg.Pool {
   private readonly acquireTimeoutMs: number;
   private readonly acquireWaitListeners = new Set<(waitedMs: number) => void>();
+  /** Connections a cancel request was sent for: closed on release, never reused. */
+  private readonly cancelled = new WeakSet<pg.PoolClient>();
 
   constructor(config: pg.PoolConfig) {
     super({ ...config, Client: CountingClient as unknown as typeof pg.Client });
@@ -79,7 +81,9 @@ export class InstrumentedPool extends pg.Pool {
           operation.stats.held--;
         }
         client.release = release;
-        return release.call(client, err);
+        // A cancel request may still be on its way to this backend: reused, its next
+        // statement (another request's) could be the one cancelled. Close it instead.
+        return release.call(client, this.cancelled.has(client) ? true : err);
       };
       // An operation cancelled while it waited gets no connection: the next one does.
       if (operation?.signal.aborted) {
@@ -125,12 +129,14 @@ export class InstrumentedPool extends pg.Pool {
 
   /**
    * Asks PostgreSQL to cancel the statement running on `client` (the protocol's cancel
-   * request, on a short-lived connection of its own). The statement fails with 57014 and
-   * the connection goes back to the pool as usual.
+   * request, on a short-lived connection of its own). The statement fails with 57014; the
+   * connection is closed when released rather than reused, since the cancel request is
+   * asynchronous and could otherwise arrive during the next statement run on it.
    */
   cancel(client: pg.PoolClient): void {
     const target = client as unknown as { processID?: number; secretKey?: number; connectionParameters: { host: string; port: number } };
     if (!target.processID) return;
+    this.cancelled.add(client);
     const { host, port } = target.connectionParameters;
     // pg's wire connection, for the protocol's CancelRequest (what psql sends on Ctrl-C).
     const connection = new pg.Connection() as unknown as import('node:events').EventEmitter & {
