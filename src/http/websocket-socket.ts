@@ -36,8 +36,9 @@ export function closeReason(text: string): string {
 
 /** Answers an upgrade request with an HTTP error and drops the connection. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  // Destroyed once the answer is written, not before (which could drop it).
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }
 
 /** One operation a socket asked for, once it passed the limits. */

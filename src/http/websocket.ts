@@ -47,8 +47,6 @@ export interface WebSocketServerHandle {
   sockets(): number;
   /** Distinct bearer tokens with a socket open now. */
   tokens(): number;
-  /** Operations (queries, mutations, subscription set-ups) working now, over all sockets. */
-  operations(): number;
   /**
    * Refuses new sockets, lets operations in flight finish (up to `graceMs`), then closes
    * every socket with 1001 (going away), cutting those that do not answer within a second.
@@ -115,7 +113,6 @@ export function attachWebSockets(options: WebSocketOptions): WebSocketServerHand
   return {
     sockets: () => wss.clients.size,
     tokens: () => counts.size,
-    operations: () => live.operations,
     stop: (graceMs) => stopSockets(wss, live, graceMs, options),
   };
 }

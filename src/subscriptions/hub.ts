@@ -17,8 +17,8 @@ export interface Topic<E extends StoreEvent = StoreEvent> {
    * `public` for what anyone may see, else the viewer's identity.
    */
   accessClass: string;
-  /** Whether the subscriber may see this event, decided in the class's operation scope. */
-  accepts?(event: E, access: Access): boolean | Promise<boolean>;
+  /** Whether the subscriber may see this event, decided in the class's operation scope (made when `access` is first read). */
+  accepts?(event: E, scope: { readonly access: Access }): boolean | Promise<boolean>;
 }
 
 /** One subscription, registered until its queue ends. */
@@ -148,17 +148,20 @@ export class Hub {
     this.options.observe?.resolved?.(statements.reduce((sum, n) => sum + n, 0));
   }
 
-  // One operation scope for the class: who may see the event, then one execution per
-  // operation. Returns the statements it sent.
+  // One operation scope for the class, made only when needed (most classes of a busy
+  // topic see nothing of an event, as customers of another customer's invoice): who may
+  // see the event, then one execution per operation. Returns the statements it sent.
   private async deliverToClass(event: StoreEvent, members: Subscriber[]): Promise<number> {
-    const context = this.options.context(members[0].viewer);
+    let context: Context | undefined;
+    const scope = () => (context ??= this.options.context(members[0].viewer));
+    const lazy = { get access() { return scope().access; } };
     try {
       const accepted: Subscriber[] = [];
-      for (const member of members) if (!member.queue.done && (!member.topic.accepts || (await member.topic.accepts(event, context.access)))) accepted.push(member);
+      for (const member of members) if (!member.queue.done && (!member.topic.accepts || (await member.topic.accepts(event, lazy)))) accepted.push(member);
       await Promise.all(
         [...groupBy(accepted, (s) => s.group).values()].map(async (group) => {
           const { operation, variables } = group[0];
-          const result = await this.options.run(operation, variables, context, event);
+          const result = await this.options.run(operation, variables, scope(), event);
           this.eventTime.set(result, event.at);
           this.tell(group, result);
         }),
@@ -166,7 +169,7 @@ export class Hub {
     } catch (err) {
       this.tell(members, this.options.failure(err));
     }
-    return context.db.stats.statements;
+    return context?.db.stats.statements ?? 0;
   }
 
   private tell(subscribers: Iterable<Subscriber>, result: ExecutionResult): void {

@@ -12,7 +12,7 @@ export const invoiceCreatedResolvers: Resolvers = {
         const topic: Topic<InvoiceCreated> =
           viewer.role === 'customer'
             ? { key: INVOICES_TOPIC, accessClass: `customer:${viewer.customerId}`, accepts: (event) => event.customerId === viewer.customerId }
-            : { key: INVOICES_TOPIC, accessClass: `employee:${viewer.employeeId}`, accepts: (event, access) => event.supportRepId !== null && access.canSeeCustomersOf(event.supportRepId) };
+            : { key: INVOICES_TOPIC, accessClass: `employee:${viewer.employeeId}`, accepts: (event, { access }) => event.supportRepId !== null && access.canSeeCustomersOf(event.supportRepId) };
         return subscribeTo(ctx, topic);
       },
       resolve: async (event: InvoiceCreated, _args: unknown, { loaders }: Context) => (await loaders.invoiceById.load(event.invoiceId))!,
