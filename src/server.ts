@@ -1,8 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import cors from 'cors';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { scopes, type Context, type Scopes } from './context';
@@ -11,7 +9,8 @@ import { createApollo } from './graphql/apollo';
 import { OperationRunner } from './graphql/compiled-executor';
 import { createAdmission, limitsOn } from './graphql/limits';
 import { InFlight } from './graphql/operation-plugin';
-import { documentLimits, fallbackHandlers, jsonBody, requestSignal } from './http/guards';
+import { fallbackHandlers, requestSignal } from './http/guards';
+import { graphqlEndpoint, type HttpContext } from './http/graphql-endpoint';
 import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
 import { Readiness } from './http/readiness';
@@ -34,7 +33,7 @@ export interface ServerOptions {
    * Builds each request's context instead of the shared-pool factory. Benchmarks use it
    * to run the client-per-request anti-pattern on this server.
    */
-  createContext?: (http: { req: express.Request; res: express.Response }) => Promise<Context>;
+  createContext?: HttpContext<Context>;
 }
 
 export interface RunningServer {
@@ -61,11 +60,14 @@ async function listen(httpServer: Server, config: Config): Promise<string> {
   return `http://${host}:${port}/graphql`;
 }
 
+// A header sent once; a repeated one is not trusted to name anything.
+const header = (value: string | string[] | undefined) => (typeof value === 'string' && value ? value : undefined);
+
 // Each HTTP request's context: its viewer, and a fresh operation scope bound to its deadline.
-function httpContext(scopesOf: Scopes, config: Config) {
-  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
+function httpContext(scopesOf: Scopes, config: Config): HttpContext<Context> {
+  return async ({ req, res }) => {
     const signal = requestSignal(res, config.requestTimeoutMs);
-    const scope = await scopesOf.requestScope({ requestId: req.get('x-request-id') || undefined, authorization: req.get('authorization') });
+    const scope = await scopesOf.requestScope({ requestId: header(req.headers['x-request-id']), authorization: req.headers.authorization });
     return { ...scope, ...scopesOf.operationScope(scope, signal) };
   };
 }
@@ -92,7 +94,13 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   app.disable('x-powered-by');
   // An ETag hashes every answer, and GraphQL answers (POST) are never revalidated by one.
   app.set('etag', false);
-  const httpServer = createHttpServer(app);
+  // POST /graphql, nearly every request, goes straight to the endpoint; the rest (and other
+  // spellings of the path) through express's routes, where the endpoint is mounted too.
+  let endpoint: ReturnType<typeof graphqlEndpoint<Context>> | undefined;
+  const httpServer = createHttpServer((req, res) => {
+    if (endpoint && req.method === 'POST' && (req.url === '/graphql' || req.url!.startsWith('/graphql?'))) void endpoint(req, res);
+    else app(req, res);
+  });
   // A client trickling its headers or body holds a socket: bound both (Node's defaults are minutes).
   httpServer.headersTimeout = 10_000;
   httpServer.requestTimeout = 30_000;
@@ -112,15 +120,13 @@ export async function createServer(config: Config, db: Database, logger: Logger,
   const live = startLiveUpdates({ httpServer, db, config, logger, metrics, inFlight, runner, admission, scopes: scopesOf });
   mountHealthRoutes(app, { pool: db.pool, operationsInFlight: () => inFlight.count, readiness, metrics, live: live.stats });
   if (!config.production) mountExplorer(app, '/graphql');
-  app.use(
-    '/graphql',
-    cors(),
-    ...jsonBody(),
-    ...(limitsOn(config.limits) ? [documentLimits(config.limits)] : []),
-    expressMiddleware(apollo, {
-      context: options.createContext ?? httpContext(scopesOf, config),
-    }),
-  );
+  endpoint = graphqlEndpoint({
+    apollo,
+    context: options.createContext ?? httpContext(scopesOf, config),
+    limits: limitsOn(config.limits) ? config.limits : undefined,
+    onError: (err) => logger.error({ err }, 'Unexpected HTTP error'),
+  });
+  app.all('/graphql', endpoint);
   app.use(...fallbackHandlers((err) => logger.error({ err }, 'Unexpected HTTP error')));
 
   const url = await listen(httpServer, config);

@@ -79,7 +79,7 @@ async function start(): Promise<Running> {
   if (kind === 'unguarded') {
     // No deadline or hang-up signal either: what the limits and time bounds cost is the difference.
     const shared = contextFactory(db, { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret });
-    options.createContext = async ({ req }) => shared({ authorization: req.get('authorization') });
+    options.createContext = async ({ req }) => shared({ authorization: req.headers.authorization });
   } else if (kind === 'naive') {
     // The N+1 pattern from the product's own loader factories: one statement per key, no
     // cache, no joins; and purchases written row by row.
@@ -89,14 +89,14 @@ async function start(): Promise<Running> {
       loaders: (request) => createLoaders(request, { batch: false, joins: false }),
       writes: { purchase: purchaseRowByRow },
     });
-    options.createContext = async ({ req }) => naive({ authorization: req.get('authorization') });
+    options.createContext = async ({ req }) => naive({ authorization: req.headers.authorization });
   } else if (kind === 'per-request') {
     const contextOptions = { maxStatementsPerRequest: config.maxStatementsPerRequest, jwtSecret };
     // The tutorial anti-pattern: a client and its pool for each request, closed after it.
     options.createContext = async ({ req, res }) => {
       const own = openDatabase(databaseUrl, { applicationName });
       res.once('close', () => void own.close());
-      return contextFactory(own, contextOptions)({ authorization: req.get('authorization') });
+      return contextFactory(own, contextOptions)({ authorization: req.headers.authorization });
     };
   }
   const server = await createServer(config, db, logger, options);

@@ -38,7 +38,7 @@ export async function startTestServer(
   const db = openDatabase(databaseUrl, { statementTimeoutMs: config.statementTimeoutMs });
   // Another loader set is composed into a context of its own, as the benchmark does.
   const context = loaders && contextFactory(db, { maxStatementsPerRequest: serverOptions.maxStatementsPerRequest ?? config.maxStatementsPerRequest, jwtSecret: config.jwtSecret, loaders });
-  const createContext = context && (async ({ req }: { req: { get(name: string): string | undefined } }) => context({ authorization: req.get('authorization') }));
+  const createContext = context && (async ({ req }: { req: { headers: { authorization?: string } } }) => context({ authorization: req.headers.authorization }));
   const server = await createServer(config, db, createLogger('silent'), { ...serverOptions, createContext });
   return {
     url: server.url,
