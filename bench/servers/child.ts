@@ -6,15 +6,8 @@
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { loadConfig } from '../../src/config';
-import { openDatabase } from '../../src/db/client';
 import { parsePoolUrl } from '../../src/db/pool-url';
-import { processStats } from '../../src/db/stats';
-import { contextFactory } from '../../src/context';
-import { createLoaders } from '../../src/loaders';
-import { purchaseRowByRow } from '../../src/writes/purchase';
-import { createLogger } from '../../src/logger';
-import { createServer, type ServerOptions } from '../../src/server';
+import { loadProduct, type ServerOptions } from './product';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startRawSqlServer } from './raw-sql';
@@ -63,6 +56,7 @@ async function start(): Promise<Running> {
     const server = await peer.startPostGraphile({ connectionString, max, applicationName, jwtSecret });
     return { ...server, inFlight: (open) => open };
   }
+  const { contextFactory, createLoaders, createLogger, createServer, loadConfig, openDatabase, processStats, purchaseRowByRow } = loadProduct();
   // The product's own configuration, in production mode, as it would be deployed.
   const config = loadConfig({
     NODE_ENV: 'production',

@@ -105,25 +105,32 @@ const factories: Factories = {
   lineCountByInvoiceId: (c) => aggregateByParent(c, 'InvoiceLine', 'invoiceId'),
 };
 
+const SITE = Symbol('loader site');
+type Built = Loaders & { [SITE]: LoaderSite };
+
+// One prototype for every request's loaders: a getter per loader builds it on first use and
+// stores it on the request's own object, so making a request's set allocates one object.
+const lazyLoaders = Object.create(null) as Loaders;
+for (const name of Object.keys(factories) as Array<keyof Loaders>) {
+  Object.defineProperty(lazyLoaders, name, {
+    get(this: Built) {
+      const loader = factories[name]({ ...this[SITE], name, loaders: this });
+      Object.defineProperty(this, name, { value: loader, enumerable: true });
+      return loader;
+    },
+  });
+}
+
 /**
  * Creates the loaders for one request. Each loader is constructed the first time a
  * resolver asks for it, so an operation pays only for the loaders it uses.
  */
 export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Loaders {
-  const loaders = {} as Loaders;
+  const loaders = Object.create(lazyLoaders) as Built;
+  loaders[SITE] = { db, style, name: '' };
   // A committed write may change any row a loader cached: forget them all.
   db.onCommit(() => {
-    for (const { value } of Object.values(Object.getOwnPropertyDescriptors(loaders))) (value as { clearAll?: () => void } | undefined)?.clearAll?.();
+    for (const loader of Object.values(loaders)) (loader as { clearAll?: () => void }).clearAll?.();
   });
-  for (const name of Object.keys(factories) as Array<keyof Loaders>) {
-    Object.defineProperty(loaders, name, {
-      configurable: true,
-      get() {
-        const loader = factories[name]({ db, style, name, loaders });
-        Object.defineProperty(loaders, name, { value: loader });
-        return loader;
-      },
-    });
-  }
   return loaders;
 }

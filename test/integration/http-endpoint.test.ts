@@ -53,7 +53,8 @@ describe('the GraphQL endpoint on node:http', () => {
   });
 
   it('refuses compressed bodies and other charsets with BAD_REQUEST, as JSON', async () => {
-    for (const headers of [{ 'content-encoding': 'gzip' }, { 'content-type': 'application/json; charset=utf-16' }]) {
+    const cases: Array<Record<string, string>> = [{ 'content-encoding': 'gzip' }, { 'content-type': 'application/json; charset=utf-16' }];
+    for (const headers of cases) {
       const res = await post('/graphql', JSON.stringify({ query: '{ version }' }), headers);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('BAD_REQUEST');
