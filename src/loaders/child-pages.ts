@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
-import { selectionOnNodes, type NodeSelection } from '../graphql/lookahead';
+import { selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
 import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
 import { isOrdered, pageStatement, type ChildSource } from '../sql/page-statement';
 import { JOINED, ORDER, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
@@ -36,7 +36,7 @@ function childScope(info: GraphQLResolveInfo): CursorScope {
  * The key a connection field's resolver loads: its arguments checked, its selection looked ahead.
  * @throws BAD_USER_INPUT for a cursor of another parent's list
  */
-export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: readonly string[]): ChildPageKey {
+export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLResolveInfo, joinable?: Joinable): ChildPageKey {
   const scope = childScope(info);
   let page = pageArgs(args, scope);
   if (page.cursor) {
@@ -47,21 +47,27 @@ export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLR
   return { parentId, page, select: selectionOnNodes(info, joinable) };
 }
 
-/** A to-one relation of the child that can be read by a join and primed into its loader. */
+/** A to-one relation that can be read by a join and primed into its loader, with those of its row. */
 export interface Join extends JoinSpec {
   byId: () => DataLoader<number, any>;
+  joins?: Record<string, Join>;
 }
 
 /** Where a parent's children are, and the to-one relations a page of them may read in its own statement. */
 export type Children = ChildSource & { joins?: Record<string, Join> };
 
+type Joined = { id: number; [JOINED]?: Record<string, Joined | null> };
+
 // Rows joined whole are primed into their by-id loaders, so later lookups cost nothing.
 function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
-  for (const { name, model, columns } of plan.joined) {
+  for (const { model, columns, path } of plan.joined) {
     if (columns.length !== fieldsOf(model).length) continue;
-    const loader = joins[name].byId();
+    let spec: Join = { joins } as Join;
+    for (const name of path) spec = spec.joins![name];
+    const loader = spec.byId();
     for (const row of rows) {
-      const other = row[JOINED][name] as { id: number } | null;
+      let other: Joined | null | undefined = row as unknown as Joined;
+      for (const name of path) other = other?.[JOINED]?.[name];
       if (other) loader.prime(other.id, other);
     }
   }
@@ -97,7 +103,7 @@ export function pageByParent<Row extends { id: number }>(
     const plan = planFor(select);
     const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
     if (page.cursor) params.push(Number(page.cursor[0]));
-    const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, joins, plan, page), params);
+    const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, plan, page), params);
     const build = rowBuilder(child, plan, ordered);
     // With no rows, every column is null (array_agg of nothing).
     const rows = new Array<PageRow>(columns[0]?.length ?? 0);

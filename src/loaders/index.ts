@@ -6,6 +6,7 @@ import { aggregateByParent } from './aggregates';
 import { BATCHED, type LoaderSite, type LoaderStyle } from './batch';
 import { byKey } from './by-key';
 import { pageByParent, type ChildPageKey, type Join } from './child-pages';
+import type { Joinable } from '../graphql/lookahead';
 
 type ById<T> = DataLoader<number, T | null>;
 type Pages<T> = DataLoader<ChildPageKey, Page<T>, string>;
@@ -46,22 +47,22 @@ export interface Loaders {
   lineCountByInvoiceId: PerParent;
 }
 
-/** To-one relations of a track that a page of tracks reads in its own statement. */
-export const TRACK_JOINS = ['album', 'genre', 'mediaType'] as const;
+/** To-one relations of a track that a page of tracks reads in its own statement, an album's artist too. */
+export const TRACK_JOINS: Joinable = { album: { artist: {} }, genre: {}, mediaType: {} };
 
-function trackJoins(l: Loaders): Record<(typeof TRACK_JOINS)[number], Join> {
+function trackJoins(l: Loaders): Record<string, Join> {
   return {
-    album: { via: 'albumId', model: 'Album', byId: () => l.albumById },
+    album: { via: 'albumId', model: 'Album', byId: () => l.albumById, joins: { artist: { via: 'artistId', model: 'Artist', byId: () => l.artistById } } },
     genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
     mediaType: { via: 'mediaTypeId', model: 'MediaType', byId: () => l.mediaTypeById },
   };
 }
 
-/** To-one relations of an invoice line that a page of lines reads in its own statement. */
-export const LINE_JOINS = ['track'] as const;
+/** To-one relations of an invoice line that a page of lines reads in its own statement, and the track's. */
+export const LINE_JOINS: Joinable = { track: TRACK_JOINS };
 
-function lineJoins(l: Loaders): Record<(typeof LINE_JOINS)[number], Join> {
-  return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById } };
+function lineJoins(l: Loaders): Record<string, Join> {
+  return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById, joins: trackJoins(l) } };
 }
 
 type Factories = { [K in keyof Loaders]: (site: LoaderSite & { loaders: Loaders }) => Loaders[K] };

@@ -8,7 +8,7 @@
 import type { ModelName } from '../generated/model-meta';
 import { codecOf } from './codecs';
 import { columnOf, tableOf, typeOf } from './identifiers';
-import type { JoinSpec, PagePlan } from './page-plan';
+import type { PagePlan } from './page-plan';
 
 /** Where a parent's children are: a foreign key on the child, or a join table. */
 export type ChildSource =
@@ -41,14 +41,14 @@ export interface PageVariant {
  * column, PostgreSQL writes each column's JSON in one pass instead of a small array per
  * row, and JSON.parse builds a few long arrays instead of many short.
  */
-export function pageStatement(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, plan: PagePlan, page: PageVariant): string {
+export function pageStatement(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const variant = `${page.backward}:${Boolean(page.cursor)}`;
   let sql = plan.sql.get(variant);
-  if (sql === undefined) plan.sql.set(variant, (sql = build(source, joins, plan, page)));
+  if (sql === undefined) plan.sql.set(variant, (sql = build(source, plan, page)));
   return sql;
 }
 
-function build(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, plan: PagePlan, page: PageVariant): string {
+function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const child = source.model;
   const childId = columnOf(child, 'id');
   const direction = page.backward ? ' DESC' : '';
@@ -62,7 +62,16 @@ function build(source: ChildSource, joins: Readonly<Record<string, JoinSpec>>, p
   ];
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
-  const joined = plan.joined.map(({ name, model }, i) => ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = c.${columnOf(child, joins[name].via)}`);
+  // Each relation joins the row it hangs from: the child (c), or a relation joined before
+  // it, by one primary-key lookup per row. A relation of a relation as a plain join, the
+  // planner would hash its whole table (every artist) for a page's few hundred rows;
+  // LIMIT 1 keeps that lookup a lookup.
+  const joined = plan.joined.map(({ model, parent, via }, i) => {
+    const id = columnOf(model, 'id');
+    if (parent < 0) return ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${id} = c.${columnOf(child, via)}`;
+    const from = plan.joined[parent];
+    return ` LEFT JOIN LATERAL (SELECT * FROM ${tableOf(model)} WHERE ${id} = j${parent}.${columnOf(from.model, via)} LIMIT 1) j${i} ON true`;
+  });
   // The aggregates take their rows in the subquery's order: nothing at their level
   // (no join, no grouping) can reorder them, and one row feeds every column alike.
   return (

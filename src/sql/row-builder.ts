@@ -36,7 +36,7 @@ const builders = new LRUCache<string, RowBuilder>({ max: 1000 });
  * from a request.
  */
 export function rowBuilder(child: ModelName, plan: PagePlan, ordered: boolean): RowBuilder {
-  const key = `${child}:${plan.joined.map(({ model }) => model).join(',')}:${plan.shape}:${ordered}`;
+  const key = `${child}:${plan.joined.map(({ model, parent }) => `${parent}>${model}`).join(',')}:${plan.shape}:${ordered}`;
   let build = builders.get(key);
   if (!build) builders.set(key, (build = compile(child, plan, ordered)));
   return build;
@@ -52,11 +52,14 @@ function compile(child: ModelName, plan: PagePlan, ordered: boolean): RowBuilder
   const literal = (model: ModelName, names: string[]) => `{ ${names.map((f) => `${JSON.stringify(f)}: ${value(model, f)}`).join(', ')} }`;
   const own = literal(child, plan.own);
   // A relation is null when the left join found no row: its id column is null.
-  const related = plan.joined.map(({ name, model, columns }) => {
+  const related = plan.joined.map(({ model, columns }, i) => {
     const id = index + columns.indexOf('id');
-    return `${JSON.stringify(name)}: column[${id}][r] === null ? null : ${literal(model, columns)}`;
+    return `const j${i} = column[${id}][r] === null ? null : ${literal(model, columns)};`;
   });
+  // Each row holds the relations joined to it, by name: the child its own, a relation its.
+  const hung = (parent: number) => `{ ${plan.joined.flatMap((j, i) => (j.parent === parent ? [`${JSON.stringify(j.name)}: j${i}`] : [])).join(', ')} }`;
+  const nested = plan.joined.flatMap((_, i) => (plan.joined.some((j) => j.parent === i) ? [`if (j${i} !== null) j${i}[JOINED] = ${hung(i)};`] : []));
   const order = ordered ? ` child[ORDER] = column[${index + 1}][r];` : '';
-  const body = `let v; const child = ${own}; child[PARENT] = column[${index}][r];${order} child[JOINED] = { ${related.join(', ')} }; return child;`;
+  const body = `let v; const child = ${own}; ${related.join(' ')} ${nested.join(' ')} child[PARENT] = column[${index}][r];${order} child[JOINED] = ${hung(-1)}; return child;`;
   return new Function('JOINED', 'PARENT', 'ORDER', 'codecs', `return (column, r) => { ${body} };`)(JOINED, PARENT, ORDER, codecs) as RowBuilder;
 }

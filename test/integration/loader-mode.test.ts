@@ -1,5 +1,6 @@
 import { createLoaders } from '../../src/loaders';
 import { useTestApi } from '../helpers/api';
+import { authAs } from '../helpers/tokens';
 
 // The benchmark's naive baseline: the same resolvers with batching off. It must answer
 // exactly like the product, one statement per parent, or the comparison means nothing.
@@ -23,5 +24,18 @@ describe('per-parent loader mode', () => {
     // The album page, then per album its artist and its tracks, then per track its genre.
     expect(res.telemetry.statements).toBe(1 + albums.length * 2 + genres);
     expect((await batched.api.query(QUERY)).telemetry.statements).toBe(3);
+  });
+
+  it('answers like it where relations of joined rows ride in their page (a track\'s album\'s artist)', async () => {
+    const playlists = `{ playlists(first: 4) { nodes { name tracks(first: 5) { nodes { name album { title artist { id name } } genre { name } } } } } }`;
+    const lines = `{ customers(first: 4) { nodes { invoices(first: 2) { nodes { lines { nodes { track { name album { title artist { name } } mediaType { name } } } } } } } } }`;
+    for (const [query, statements] of [[playlists, 2], [lines, 3]] as const) {
+      const manager = await authAs({ role: 'employee', employeeId: 1 });
+      const [a, b] = await Promise.all([batched.api.query(query, {}, manager), perParent.api.query(query, {}, manager)]);
+      expect(a.errors).toBeUndefined();
+      expect(JSON.stringify(a.data)).toMatch(/"artist":\{"(id|name)"/);
+      expect(b.data).toEqual(a.data);
+      expect(a.telemetry.statements).toBe(statements);
+    }
   });
 });

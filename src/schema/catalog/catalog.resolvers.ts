@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
+import type { Artist } from '../../generated/prisma/client';
 import { childPage } from '../../loaders/child-pages';
 import { joinedRow } from '../../sql/row-builder';
 import { listPage } from '../../graphql/list-page';
@@ -43,7 +44,7 @@ export const catalogResolvers: Resolvers = {
     albumCount: (artist, _, { loaders }) => loaders.albumCountByArtistId.load(artist.id),
   },
   Album: {
-    artist: async (album, _, { loaders }) => (await loaders.artistById.load(album.artistId))!,
+    artist: (album, _, { loaders }) => joinedRow<Artist>(album, 'artist') ?? loaders.artistById.load(album.artistId).then((row) => row!),
     tracks: (album, args, { loaders }, info) =>
       loaders.tracksByAlbumId.load(childPage(album.id, args, info, TRACK_JOINS)),
     trackCount: (album, _, { loaders }) => loaders.trackCountByAlbumId.load(album.id),
