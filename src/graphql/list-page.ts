@@ -4,6 +4,9 @@ import type { RequestDb } from '../db/request-db';
 import { delegate } from '../db/delegate';
 import { typeOf } from '../sql/identifiers';
 import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
+import type { JoinSelection } from './lookahead';
+import { JOINED } from '../sql/row-builder';
+import type { Join } from '../loaders/child-pages';
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */
 export interface Sort {
@@ -20,7 +23,17 @@ function listScope(model: ModelName, sort: Sort): CursorScope {
   return scope;
 }
 
-/** A top-level list filtered by `where`, in `sort` order, paged by keyset. */
+/** The to-one relations a list's statement may read, and those the client selected on its rows. */
+export interface ListJoins {
+  joins: Record<string, Join>;
+  selected: readonly JoinSelection[];
+}
+
+/**
+ * A top-level list filtered by `where`, in `sort` order, paged by keyset. Selected to-one
+ * relations of `related` ride in the list's own statement (Prisma's relation joins), as
+ * they do in a child page's.
+ */
 export async function listPage<Row extends { id: number }>(
   db: RequestDb,
   model: ModelName,
@@ -29,7 +42,9 @@ export async function listPage<Row extends { id: number }>(
   args: ConnectionArgs,
   /** The model's by-id loader, primed with the page's rows. */
   byId?: DataLoader<number, Row | null>,
+  related?: ListJoins,
 ): Promise<Page<Row>> {
+  const include = related && includeOf(related.selected, related.joins);
   const page = pageArgs(args, listScope(model, sort));
   const descending = Boolean(sort.descending) !== page.backward;
   const seek = page.cursor ? keyset(sort.fields, page.cursor, descending ? 'lt' : 'gt') : undefined;
@@ -41,8 +56,10 @@ export async function listPage<Row extends { id: number }>(
             where: seek ? { AND: [where, seek] } : where,
             orderBy: sort.fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
             take: page.size + 1,
+            ...(include && { include, relationLoadStrategy: 'join' }),
           }),
         )) as Row[]);
+  if (include) hangJoined(rows, related!.selected, related!.joins);
   if (byId) for (const row of rows) byId.prime(row.id, row);
   const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
   return toPage(rows, page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
@@ -56,4 +73,34 @@ function keyset(fields: string[], values: unknown[], op: 'gt' | 'lt'): Record<st
       [field]: { [op]: values[i] },
     })),
   };
+}
+
+// Prisma's `include` of the selected relations that `joins` allows, in depth.
+function includeOf(selected: readonly JoinSelection[], joins: Record<string, Join>): Record<string, unknown> | undefined {
+  let include: Record<string, unknown> | undefined;
+  for (const [name, , nested] of selected) {
+    if (!Object.hasOwn(joins, name)) continue;
+    const inner = nested && joins[name].joins ? includeOf(nested, joins[name].joins!) : undefined;
+    (include ??= {})[name] = inner ? { include: inner } : true;
+  }
+  return include;
+}
+
+type Included = Record<string, unknown> & { id: number; [JOINED]?: Record<string, unknown> };
+
+// Each row's included relations become its joined rows (as a child page's are), primed into their loaders.
+function hangJoined(rows: readonly object[], selected: readonly JoinSelection[], joins: Record<string, Join>): void {
+  for (const [name, , nested] of selected) {
+    if (!Object.hasOwn(joins, name)) continue;
+    const { byId, joins: inner } = joins[name];
+    const related: Included[] = [];
+    for (const row of rows as Included[]) {
+      const other = (row[name] ?? null) as Included | null;
+      (row[JOINED] ??= {})[name] = other;
+      if (other) related.push(other);
+    }
+    if (nested && inner) hangJoined(related, nested, inner);
+    const loader = byId();
+    for (const other of related) loader.prime(other.id, other);
+  }
 }

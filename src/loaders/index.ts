@@ -6,7 +6,9 @@ import { aggregateByParent } from './aggregates';
 import { BATCHED, type LoaderSite, type LoaderStyle } from './batch';
 import { byKey } from './by-key';
 import { pageByParent, type ChildPageKey, type Join } from './child-pages';
-import type { Joinable } from '../graphql/lookahead';
+import type { GraphQLResolveInfo } from 'graphql';
+import { selectionOnNodes, type Joinable } from '../graphql/lookahead';
+import type { ListJoins } from '../graphql/list-page';
 
 type ById<T> = DataLoader<number, T | null>;
 type Pages<T> = DataLoader<ChildPageKey, Page<T>, string>;
@@ -56,6 +58,13 @@ function trackJoins(l: Loaders): Record<string, Join> {
     genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
     mediaType: { via: 'mediaTypeId', model: 'MediaType', byId: () => l.mediaTypeById },
   };
+}
+
+/** To-one relations of an album that a list of albums reads in its own statement. */
+export const ALBUM_JOINS: Joinable = { artist: {} };
+
+function albumJoins(l: Loaders): Record<string, Join> {
+  return { artist: { via: 'artistId', model: 'Artist', byId: () => l.artistById } };
 }
 
 /** To-one relations of an invoice line that a page of lines reads in its own statement, and the track's. */
@@ -134,4 +143,17 @@ export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Load
     for (const loader of Object.values(loaders)) (loader as { clearAll?: () => void }).clearAll?.();
   });
   return loaders;
+}
+
+const LIST_JOINS = { Album: [ALBUM_JOINS, albumJoins], Track: [TRACK_JOINS, trackJoins] } as const;
+
+/**
+ * The to-one relations a top-level list of `model` reads in its own statement, as the
+ * client selected them; none when this loader set reads each relation on its own.
+ */
+export function listJoins(l: Loaders, model: keyof typeof LIST_JOINS, info: GraphQLResolveInfo): ListJoins | undefined {
+  if (!(l as Built)[SITE].style.joins) return undefined;
+  const [joinable, joins] = LIST_JOINS[model];
+  const { joins: selected } = selectionOnNodes(info, joinable);
+  return selected.length ? { joins: joins(l), selected } : undefined;
 }

@@ -72,9 +72,10 @@ describe('pool_timeout', () => {
 });
 
 describe('per-request statement cap', () => {
-  const FIVE_SIBLINGS = `{ tracks(first: 60) { nodes { album { title } genre { name } mediaType { name } playlists(first: 2) { totalCount nodes { name } } } } }`;
+  // Five loader batches at one level (the album, genre and media type ride in the list's statement).
+  const FIVE_SIBLINGS = `{ tracks(first: 60) { nodes { album { trackCount durationMs } genre { trackCount } playlists(first: 2) { totalCount nodes { name } } } } }`;
 
-  it('holds one connection at a time for a query with five sibling relations when capped at 1', async () => {
+  it('holds one connection at a time for a query with five sibling batches when capped at 1', async () => {
     const api = await startTestServer(poolUrl('connection_limit=10', 'cap_one_test'), { maxStatementsPerRequest: 1 });
     try {
       const res = await api.query(FIVE_SIBLINGS);

@@ -3,7 +3,7 @@ import type { Artist } from '../../generated/prisma/client';
 import { childPage } from '../../loaders/child-pages';
 import { joinedRow } from '../../sql/row-builder';
 import { listPage } from '../../graphql/list-page';
-import { TRACK_JOINS } from '../../loaders';
+import { listJoins, TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 
 export const catalogResolvers: Resolvers = {
@@ -13,13 +13,13 @@ export const catalogResolvers: Resolvers = {
       return listPage(db, 'Artist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, sort, args, loaders.artistById);
     },
     artist: (_, { id }, { loaders }) => loaders.artistById.load(rowId(id)),
-    albums: (_, args, { db, loaders }) => {
+    albums: (_, args, { db, loaders }, info) => {
       const sort = sortOf(args.orderBy, { TITLE: 'title', ID: 'id' }, { field: 'TITLE', direction: 'ASC' });
       const where = { title: contains(args.filter?.titleContains, 'filter.titleContains'), artistId: optionalId(args.filter?.artistId, 'filter.artistId') };
-      return listPage(db, 'Album', where, sort, args, loaders.albumById);
+      return listPage(db, 'Album', where, sort, args, loaders.albumById, listJoins(loaders, 'Album', info));
     },
     album: (_, { id }, { loaders }) => loaders.albumById.load(rowId(id)),
-    tracks: (_, args, { db, loaders }) => {
+    tracks: (_, args, { db, loaders }, info) => {
       const f = args.filter;
       const sort = sortOf(args.orderBy, { ID: 'id', NAME: 'name', UNIT_PRICE: 'unitPrice', MILLISECONDS: 'milliseconds' }, { field: 'ID', direction: 'ASC' });
       const where = {
@@ -30,7 +30,7 @@ export const catalogResolvers: Resolvers = {
         unitPrice: range(f?.minPrice, f?.maxPrice),
         milliseconds: range(f?.minMilliseconds, f?.maxMilliseconds),
       };
-      return listPage(db, 'Track', where, sort, args, loaders.trackById);
+      return listPage(db, 'Track', where, sort, args, loaders.trackById, listJoins(loaders, 'Track', info));
     },
     track: (_, { id }, { loaders }) => loaders.trackById.load(rowId(id)),
     genres: (_, args, { db, loaders }) =>
