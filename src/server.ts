@@ -60,14 +60,14 @@ async function listen(httpServer: Server, config: Config): Promise<string> {
   return `http://${host}:${port}/graphql`;
 }
 
-// A header sent once; a repeated one is not trusted to name anything.
-const header = (value: string | string[] | undefined) => (typeof value === 'string' && value ? value : undefined);
+// The client's request id, if it is a plausible one (Node joins repeated ones with ", ").
+const requestIdOf = (value: string | string[] | undefined) => (typeof value === 'string' && value && value.length <= 128 ? value : undefined);
 
 // Each HTTP request's context: its viewer, and a fresh operation scope bound to its deadline.
 function httpContext(scopesOf: Scopes, config: Config): HttpContext<Context> {
   return async ({ req, res }) => {
     const signal = requestSignal(res, config.requestTimeoutMs);
-    const scope = await scopesOf.requestScope({ requestId: header(req.headers['x-request-id']), authorization: req.headers.authorization });
+    const scope = await scopesOf.requestScope({ requestId: requestIdOf(req.headers['x-request-id']), authorization: req.headers.authorization });
     return { ...scope, ...scopesOf.operationScope(scope, signal) };
   };
 }

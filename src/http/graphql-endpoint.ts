@@ -41,6 +41,9 @@ export function graphqlEndpoint<C extends BaseContext>({ apollo, context, limits
       });
       await send(res, answer);
     } catch (err) {
+      // The rest of an oversized body is read and dropped (bounded by the server's
+      // requestTimeout), as body-parser did: closing at once could reset the connection
+      // before the client has read the answer.
       if (err instanceof BodyRefusal) return sendJson(res, err.status, httpErrorBody(err.code, err.message));
       onError(err);
       if (!res.headersSent) sendJson(res, 500, httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
@@ -74,7 +77,11 @@ async function send(res: ServerResponse, answer: HTTPGraphQLResponse): Promise<v
     res.end(answer.body.string);
     return;
   }
-  for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+  // Incremental delivery (not enabled with graphql 16): stop, closing the iterator, once the client has gone.
+  for await (const chunk of answer.body.asyncIterator) {
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
   res.end();
 }
 

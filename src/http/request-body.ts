@@ -39,7 +39,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   if ((charset && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') throw unreadable();
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readText(req);
+  // A byte-order mark is not JSON, but some clients send one.
+  const text = stripBom(await readText(req));
   if (text.length === 0) return {};
   let body: unknown;
   try {
@@ -50,6 +51,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   if (body === null || typeof body !== 'object') throw new BodyRefusal(400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON');
   return body;
 }
+
+const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 // Chunks joined once at the end, decoded as UTF-8 in one pass.
 function readText(req: IncomingMessage): Promise<string> {
@@ -75,9 +78,9 @@ function readText(req: IncomingMessage): Promise<string> {
       finish();
       reject(unreadable());
     };
-    // A client that hangs up mid-body: nothing will be answered, but the promise settles.
+    // A client that hangs up mid-body: nothing will be answered, but the promise settles
+    // (after 'end' this listener is gone).
     const onClose = () => {
-      if (req.complete) return;
       finish();
       reject(unreadable());
     };

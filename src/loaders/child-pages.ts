@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
 import { selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
-import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
+import { pagePlanner, type JoinSpec, type PagePlan, type PlannedJoin } from '../sql/page-plan';
 import { isOrdered, pageStatement, type ChildSource } from '../sql/page-statement';
 import { JOINED, ORDER, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
 import { fieldsOf } from '../sql/identifiers';
@@ -58,10 +58,15 @@ export type Children = ChildSource & { joins?: Record<string, Join> };
 
 type Joined = { id: number; [JOINED]?: Record<string, Joined | null> };
 
-// Rows joined whole are primed into their by-id loaders, so later lookups cost nothing.
+const isWhole = ({ model, columns }: PlannedJoin) => columns.length === fieldsOf(model).length;
+const isBelow = (inner: PlannedJoin, outer: PlannedJoin) => inner.path.length > outer.path.length && outer.path.every((name, i) => inner.path[i] === name);
+
+// Rows joined whole are primed into their by-id loaders, so later lookups cost nothing; a
+// row carrying a part-read row joined to it is not, since a resolver would take that part.
 function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
-  for (const { model, columns, path } of plan.joined) {
-    if (columns.length !== fieldsOf(model).length) continue;
+  for (const join of plan.joined) {
+    if (!isWhole(join) || !plan.joined.every((other) => !isBelow(other, join) || isWhole(other))) continue;
+    const { path } = join;
     let spec: Join = { joins } as Join;
     for (const name of path) spec = spec.joins![name];
     const loader = spec.byId();

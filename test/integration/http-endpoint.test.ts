@@ -52,6 +52,12 @@ describe('the GraphQL endpoint on node:http', () => {
     expect(await viaSlash.json()).toEqual(expected);
   });
 
+  it('reads a body that starts with a byte-order mark', async () => {
+    const res = await post('/graphql', `\uFEFF${JSON.stringify({ query: '{ version }' })}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { version: string } }).data.version).toEqual(expect.any(String));
+  });
+
   it('refuses compressed bodies and other charsets with BAD_REQUEST, as JSON', async () => {
     const cases: Array<Record<string, string>> = [{ 'content-encoding': 'gzip' }, { 'content-type': 'application/json; charset=utf-16' }];
     for (const headers of cases) {

@@ -111,6 +111,20 @@ describe('rows read in part', () => {
     expect(db.stats.statements).toBe(statements + 1);
   });
 
+  it('are not primed with a whole joined row either, when a relation joined to that row was read in part', async () => {
+    const db = new RequestDb(database, 2);
+    const loaders = createLoaders(db);
+    // The album is read whole (its title, and artistId for the artist), its artist only by id.
+    const select = { fields: ['album', 'id'], joins: [['album', ['artist', 'id', 'title'], [['artist', ['id']]]]] as const };
+    const [first] = (await loaders.tracksByAlbumId.load({ parentId: 1, page, select })).nodes;
+    expect(joinedRow<{ id: number }>(joinedRow(first, 'album')!, 'artist')).toEqual({ id: expect.any(Number) });
+    const statements = db.stats.statements;
+
+    const album = await loaders.albumById.load(first.albumId!);
+    expect(joinedRow(album!, 'artist')).toBeUndefined();
+    expect(db.stats.statements).toBe(statements + 1);
+  });
+
   it('while whole rows are: a later lookup costs no statement', async () => {
     const db = new RequestDb(database, 2);
     const loaders = createLoaders(db);
