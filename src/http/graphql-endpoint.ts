@@ -17,7 +17,8 @@ export interface EndpointOptions<C extends BaseContext> {
 }
 
 // As the `cors` package answers by default: any origin, the usual methods, the asked headers.
-const ALLOW_ORIGIN = { 'access-control-allow-origin': '*' } as const;
+const ORIGIN_HEADER = 'access-control-allow-origin';
+const ALLOW_ORIGIN = { [ORIGIN_HEADER]: '*' } as const;
 const PREFLIGHT_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
 
 /**
@@ -71,7 +72,7 @@ function headerMap(req: IncomingMessage): HeaderMap {
 
 async function send(res: ServerResponse, answer: HTTPGraphQLResponse): Promise<void> {
   res.statusCode = answer.status ?? 200;
-  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader(ORIGIN_HEADER, ALLOW_ORIGIN[ORIGIN_HEADER]);
   for (const [key, value] of answer.headers) res.setHeader(key, value);
   if (answer.body.kind === 'complete') {
     res.end(answer.body.string);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../errors';
 
 /** Largest HTTP body accepted: a document within its limit plus variables. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** A body the endpoint will not read, with the status and code it is answered with. */
 export class BodyRefusal extends Error {
@@ -16,7 +16,7 @@ export class BodyRefusal extends Error {
 }
 
 const unreadable = () => new BodyRefusal(400, ErrorCode.BAD_REQUEST, 'The request body could not be read (check Content-Type and Content-Encoding)');
-const tooLarge = () => new BodyRefusal(413, ErrorCode.DOCUMENT_TOO_LARGE, 'The request body is larger than 1mb');
+const tooLarge = () => new BodyRefusal(413, ErrorCode.DOCUMENT_TOO_LARGE, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
 
 /** Whether a Content-Type header names JSON (parameters ignored, as media types are). */
 function isJson(contentType: string | undefined): boolean {
