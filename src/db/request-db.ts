@@ -1,8 +1,12 @@
+import type pg from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseFailure } from '../errors';
 import type { InstrumentedPool } from './instrumented-pool';
 import { newOperationStats, operationScope, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';
+
+// pg parses none of a plain row's values: each is decoded once, by its field's type.
+const AS_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 /** The shared handles a request's database access goes through. */
 export interface DatabaseHandles {
@@ -120,15 +124,28 @@ export class RequestDb {
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
   async columns(sql: string, params: unknown[]): Promise<unknown[][]> {
+    const rows = await this.send(sql, params, undefined);
+    return ((rows[0] && rows[0][0]) ?? []) as unknown[][];
+  }
+
+  /**
+   * Runs one of our own SQL statements straight on the pool and returns its rows, each the
+   * array of its values as PostgreSQL's text, for ../sql/codecs.ts to decode.
+   */
+  rows(sql: string, params: unknown[]): Promise<unknown[][]> {
+    return this.send(sql, params, AS_TEXT);
+  }
+
+  private async send(sql: string, params: unknown[], types: pg.CustomTypesConfig | undefined): Promise<unknown[][]> {
     const { tx } = this;
     if (tx) {
-      // In a transaction, through its connection, so the page sees the transaction's rows.
+      // In a transaction, through its connection, so the statement sees the transaction's rows.
       const rows = await this.inSlot(() => tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params));
-      return ((rows[0] && Object.values(rows[0])[0]) ?? []) as unknown[][];
+      return rows.map((row) => Object.values(row));
     }
     const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
-    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array' }));
-    return (result.rows[0]?.[0] ?? []) as unknown[][];
+    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array', types }));
+    return result.rows;
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {

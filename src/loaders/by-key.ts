@@ -14,21 +14,20 @@ function wholeRow(model: ModelName): PagePlan {
 }
 
 /**
- * `model` rows by primary key; `null` for keys with no row. Read by one prepared statement
- * whatever the number of keys, and built as pages' rows are (../sql/page-statement.ts), so
+ * `model` rows by primary key; `null` for keys with no row. Read by one of two prepared
+ * statements (one key, or any number), and built as pages' rows are (../sql/page-statement.ts), so
  * a row is the same whichever way it was read.
  */
 export function byKey<Row extends { id: number }>({ db, style, name }: LoaderSite, model: ModelName): DataLoader<number, Row | null> {
   const plan = wholeRow(model);
-  const sql = keyStatement(model, plan);
-  const build = rowBuilder(model, plan, false);
+  const [one, many] = [keyStatement(model, plan, true), keyStatement(model, plan, false)];
+  const build = rowBuilder(model, plan, false, true);
   return new DataLoader<number, Row | null>(async (ids) => {
     recordBatch(db, name, ids.length);
-    const columns = await db.columns(sql, [ids]);
+    const rows = ids.length === 1 ? await db.rows(one, [ids[0]]) : await db.rows(many, [ids]);
     const byId = new Map<number, Row>();
-    const count = columns[0]?.length ?? 0;
-    for (let r = 0; r < count; r++) {
-      const row = build(columns, r) as unknown as Row;
+    for (const values of rows) {
+      const row = build(values) as unknown as Row;
       byId.set(row.id, row);
     }
     return ids.map((id) => byId.get(id) ?? null);

@@ -1,34 +1,44 @@
 /*
  * Values of rows read by our own SQL, typed as Prisma types them, so a row is the same
- * whichever way it was read. Our statements return a page as one JSON document, an
- * array of its columns: pg decodes a string per column and row in JavaScript, on the
- * thread that serves every request, while JSON.parse reads the whole page natively. Each
- * column is written as JSON can carry it without loss, and read back here.
+ * whichever way it was read. Our statements return a page as one JSON document, an array
+ * of its columns, which JSON.parse reads natively; a lookup by id returns plain rows, every
+ * value as PostgreSQL's text (pg is told to parse none). Each column is read in a form
+ * both can carry without loss, and decoded here by the Prisma type of its field. Inside a
+ * transaction the same statements run through Prisma, whose raw rows carry numbers for
+ * numeric columns: every decoder takes either.
  */
 
-/** How a column of one Prisma type travels in a page's JSON: its SQL cast, and its decoder. */
+/** How a column of one Prisma type is read: its SQL expression, and its decoder. */
 export interface Codec {
-  /** The SQL expression writing `expression` into JSON. */
-  toJson(expression: string): string;
-  /** The value Prisma would give, from the JSON value; absent when JSON carries it as is. */
-  fromJson?(value: never): unknown;
+  /** The SQL expression reading `expression` in the form {@link Codec.decode} takes. */
+  select(expression: string): string;
+  /** The value Prisma would give, from the value read as text or JSON (nulls stay null). */
+  decode(value: string | number | boolean): unknown;
+  /** Whether JSON carries the value as Prisma gives it, so a JSON page need not decode it. */
+  inJson: boolean;
 }
 
-const plain: Codec = { toJson: (expression) => expression };
+const asIs = (expression: string) => expression;
 const asText = (expression: string) => `${expression}::text`;
 
-/** Codecs by Prisma scalar type; a type not listed travels as plain JSON. */
+/** Codecs by Prisma scalar type. */
 export const codecs: Readonly<Record<string, Codec>> = {
+  Int: { select: asIs, decode: (value) => +value, inJson: true },
+  Float: { select: asIs, decode: (value) => +value, inJson: true },
+  String: { select: asIs, decode: (value) => value, inJson: true },
+  Boolean: { select: asIs, decode: (value) => value === true || value === 't', inJson: true },
   // Milliseconds since the epoch. Timestamps without a zone are read as UTC, as Prisma
   // reads them, and dates as UTC midnight, whatever the server's zone.
-  DateTime: { toJson: (e) => `floor(extract(epoch FROM ${e}) * 1000)`, fromJson: (ms: number) => new Date(ms) },
-  // As text, since a JSON number would lose digits; written back as Prisma's Decimal
-  // writes itself, without trailing zeros.
-  Decimal: { toJson: asText, fromJson: (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text) },
-  BigInt: { toJson: asText, fromJson: (text: string) => BigInt(text) },
+  DateTime: { select: (e) => `floor(extract(epoch FROM ${e}) * 1000)::float8`, decode: (ms) => new Date(+ms), inJson: false },
+  // As text, since a number would lose digits; written as Prisma's Decimal writes
+  // itself, without trailing zeros.
+  Decimal: { select: asText, decode: (value) => (String(value).includes('.') ? String(value).replace(/\.?0+$/, '') : String(value)), inJson: false },
+  BigInt: { select: asText, decode: (value) => BigInt(value as string), inJson: false },
 };
 
 /** The codec of a Prisma scalar type. */
 export function codecOf(type: string): Codec {
-  return codecs[type] ?? plain;
+  const codec = codecs[type];
+  if (!codec) throw new Error(`No codec reads Prisma's ${type} from a row`);
+  return codec;
 }

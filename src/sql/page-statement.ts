@@ -4,6 +4,17 @@
  * plan and reused for every request, takes its three values in fixed slots ($1 parents,
  * $2 page size, $3 cursor), and names only tables and columns from the metadata generated
  * from schema.prisma (./identifiers.ts), never anything a request sent.
+ *
+ * Each is prepared once per connection, and written so that PostgreSQL plans it once too.
+ * A prepared statement is planned afresh at every run (a custom plan) for as long as
+ * the plan for its values looks cheaper than the plan for any values (the generic one);
+ * with the values in sight, the parent array's length and the page size always made it
+ * look so, and planning cost these statements more than running them. So the values are
+ * read through sub-selects, `(SELECT $1::int[])`, which the planner does not look into:
+ * both plans see the same estimates, and after five runs PostgreSQL keeps the generic one.
+ * A plan made blind to the values must not depend on them, so every related row is read
+ * by a LATERAL lookup with LIMIT 1, which can only be an index lookup per row: as a plain
+ * join, a generic plan hashed the whole related table (every album) for a page of 210 rows.
  */
 import type { ModelName } from '../generated/model-meta';
 import { codecOf } from './codecs';
@@ -22,6 +33,18 @@ export type ChildSource =
 /** Whether the join table orders the children: then that column, not the child's id, is their order and cursor. */
 export const isOrdered = (source: ChildSource): boolean => 'through' in source && source.through.orderBy !== undefined;
 
+// The values of a page statement, read so the planner does not see them (see above).
+const PARENTS = '(SELECT $1::int[])';
+const SIZE = '(SELECT $2::int)';
+const CURSOR = '(SELECT $3::int)';
+
+// Each column named for its place: a track's album_id and its album's would otherwise
+// share a name, and rows that come through Prisma (in a transaction) as objects lose one.
+const aliased = (select: string[]) => select.map((expression, i) => `${expression} AS c${i}`).join(', ');
+
+// The `model` row whose id is `key`, as a LATERAL subquery: an index lookup whatever the plan.
+const lookup = (model: ModelName, key: string) => `(SELECT * FROM ${tableOf(model)} WHERE ${columnOf(model, 'id')} = ${key} LIMIT 1)`;
+
 /** Which statement of a plan: its direction and whether it seeks past a cursor. */
 export interface PageVariant {
   backward: boolean;
@@ -37,9 +60,10 @@ export interface PageVariant {
  * child of the parent, as ranking whole partitions with a window function would. The page
  * comes back as one JSON array of columns, each the array of that column's values in row
  * order; the columns in this order: the child's, each joined relation's, the parent id (and
- * the join table's order column when it orders the children). By
- * column, PostgreSQL writes each column's JSON in one pass instead of a small array per
- * row, and JSON.parse builds a few long arrays instead of many short.
+ * the join table's order column when it orders the children). By column, PostgreSQL
+ * writes each column's JSON in one pass instead of a small array per row, and JSON.parse
+ * builds a few long arrays instead of many short. Plain rows cost PostgreSQL about 10%
+ * less but Node two to three times as much: pg decodes every row and value on its own.
  */
 export function pageStatement(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const variant = `${page.backward}:${Boolean(page.cursor)}`;
@@ -52,51 +76,49 @@ function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const child = source.model;
   const childId = columnOf(child, 'id');
   const direction = page.backward ? ' DESC' : '';
-  const json = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).toJson(`${alias}.${columnOf(model, f)}`);
+  const read = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).select(`${alias}.${columnOf(model, f)}`);
   const ordered = isOrdered(source);
   const select = [
-    ...plan.own.map((f) => json('c', child, f)),
-    ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => json(`j${i}`, model, f))),
+    ...plan.own.map((f) => read('c', child, f)),
+    ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => read(`j${i}`, model, f))),
     'p.parent',
     ...(ordered ? ['r.ord'] : []),
   ];
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
-  // Each relation joins the row it hangs from: the child (c), or a relation joined before
-  // it, by one primary-key lookup per row. A relation of a relation as a plain join, the
-  // planner would hash its whole table (every artist) for a page's few hundred rows;
-  // LIMIT 1 keeps that lookup a lookup.
+  // Each relation joins the row it hangs from, the child (c) or a relation joined before
+  // it, by one primary-key lookup per row.
   const joined = plan.joined.map(({ model, parent, via }, i) => {
-    const id = columnOf(model, 'id');
-    if (parent < 0) return ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${id} = c.${columnOf(child, via)}`;
-    const from = plan.joined[parent];
-    return ` LEFT JOIN LATERAL (SELECT * FROM ${tableOf(model)} WHERE ${id} = j${parent}.${columnOf(from.model, via)} LIMIT 1) j${i} ON true`;
+    const [alias, from] = parent < 0 ? ['c', child] : [`j${parent}`, plan.joined[parent].model];
+    return ` LEFT JOIN LATERAL ${lookup(model, `${alias}.${columnOf(from, via)}`)} j${i} ON true`;
   });
   // The aggregates take their rows in the subquery's order: nothing at their level
   // (no join, no grouping) can reorder them, and one row feeds every column alike.
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
-    `FROM (SELECT ${select.map((expression, i) => `${expression} AS c${i}`).join(', ')} ` +
-    `FROM unnest($1::int[]) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ORDER BY p.parent, ${ordered ? 'r.ord' : `c.${childId}`}${direction}) s`
+    `FROM (SELECT ${aliased(select)} FROM unnest(${PARENTS}) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ` +
+    `ORDER BY p.parent, ${ordered ? 'r.ord' : `c.${childId}`}${direction}) s`
   );
 }
 
 /**
- * The statement reading whole `model` rows for every id in `$1` (int[]), in the same form
- * as a page (columns as JSON arrays, the id standing as the parent), so the rows are built
- * as pages' are. Its text is the same for one id or a thousand, so it is prepared once per
- * connection, where Prisma's `IN ($1, …, $n)` was a text per batch size, and unprepared
- * past 32 ids.
+ * The statement reading whole `model` rows by id, with the columns in a page's order (the
+ * id standing as the parent), so the rows are built as pages' are: for one id in `$1`
+ * (int) when `single`, else for every id in `$1` (int[]). It returns plain rows, which for
+ * the few rows of a lookup cost both PostgreSQL and Node less than JSON. Its text is the
+ * same for two ids or a thousand, so it is prepared once per connection, where Prisma's
+ * `IN ($1, …, $n)` was a text per batch size, and unprepared past 32 ids. One id, the
+ * commonest batch (a lookup by id), gets a plain `=`, which costs PostgreSQL less than an
+ * array.
  */
-export function keyStatement(model: ModelName, plan: PagePlan): string {
-  let sql = plan.sql.get('by key');
+export function keyStatement(model: ModelName, plan: PagePlan, single: boolean): string {
+  const variant = single ? 'by key' : 'by keys';
+  let sql = plan.sql.get(variant);
   if (sql === undefined) {
     const id = columnOf(model, 'id');
-    const select = [...plan.own.map((f) => codecOf(typeOf(model, f)).toJson(`c.${columnOf(model, f)}`)), `c.${id}`];
-    sql =
-      `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
-      `FROM (SELECT ${select.map((expression, i) => `${expression} AS c${i}`).join(', ')} FROM ${tableOf(model)} c WHERE c.${id} = ANY($1::int[])) s`;
-    plan.sql.set('by key', sql);
+    const select = [...plan.own.map((f) => codecOf(typeOf(model, f)).select(`c.${columnOf(model, f)}`)), `c.${id}`];
+    sql = `SELECT ${aliased(select)} FROM ${tableOf(model)} c WHERE c.${id} = ${single ? '$1' : `ANY(${PARENTS}::int[])`}`;
+    plan.sql.set(variant, sql);
   }
   return sql;
 }
@@ -111,12 +133,12 @@ function lateralPage(source: ChildSource, page: PageVariant): string {
     const { model, parentField, childField, orderBy } = source.through;
     const [parentCol, childCol] = [columnOf(model, parentField), columnOf(model, childField)];
     const orderCol = orderBy ? columnOf(model, orderBy) : childCol;
-    const seek = page.cursor ? ` AND ${orderCol} ${after} $3` : '';
+    const seek = page.cursor ? ` AND ${orderCol} ${after} ${CURSOR}` : '';
     return (
       `CROSS JOIN LATERAL (SELECT ${childCol} AS child${orderBy ? `, ${orderCol} AS ord` : ''} FROM ${tableOf(model)} WHERE ${parentCol} = p.parent${seek} ` +
-      `ORDER BY ${orderCol}${direction} LIMIT $2) r JOIN ${tableOf(child)} c ON c.${childId} = r.child`
+      `ORDER BY ${orderCol}${direction} LIMIT ${SIZE}) r CROSS JOIN LATERAL ${lookup(child, 'r.child')} c`
     );
   }
-  const seek = page.cursor ? ` AND ${childId} ${after} $3` : '';
-  return `CROSS JOIN LATERAL (SELECT * FROM ${tableOf(child)} WHERE ${columnOf(child, source.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT $2) c`;
+  const seek = page.cursor ? ` AND ${childId} ${after} ${CURSOR}` : '';
+  return `CROSS JOIN LATERAL (SELECT * FROM ${tableOf(child)} WHERE ${columnOf(child, source.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT ${SIZE}) c`;
 }
