@@ -40,9 +40,11 @@ describe('prepared statements', () => {
     expect(once.some((s) => s.includes('$40'))).toBe(false);
   });
 
-  it('plans our statements once, with plans that look rows up by index whatever the values', async () => {
+  it('plans our statements once, with plans that cost a page its rows, not its tables, whatever the values', async () => {
     const db: Database = openDatabase(`${handle.database.url}?connection_limit=1`);
     try {
+      // With the statistics a live database has, not the planner's defaults for tables never analysed.
+      await db.pool.query('ANALYZE');
       const page = (parentId: number) => ({ parentId, page: { size: 5, cursor: undefined, backward: false, scope: { name: 'Album.tracks', types: ['Int'] } } });
       const select = { fields: ['album', 'id', 'name'], joins: [['album', ['artist', 'id', 'title'], [['artist', ['id', 'name']]]]] } as const;
       // PostgreSQL plans a prepared statement afresh for its first five runs, then keeps a
@@ -59,16 +61,18 @@ describe('prepared statements', () => {
       // albumById for two ids, trackById for one, the two pages.
       expect(rows).toHaveLength(4);
       for (const row of rows) expect({ statement: row.statement, generic: Number(row.generic_plans) }).toEqual({ statement: row.statement, generic: 3 });
-      // The generic plan, made blind to the values, must still read related rows by index:
-      // a sequential scan or a hash of a whole table would cost a page the table's size.
+      // The generic plan, made blind to the values, must still cost a page its rows, not
+      // its tables: no hash of a whole table, and a sequential scan only as a LIMIT 1
+      // lookup, which the planner prefers only on a table of a few hundred rows.
+      const wholeTable = (plan: string[]) => plan.some((line, i) => line.includes('Hash') || (line.includes('Seq Scan') && !plan[i - 1]?.includes('Limit')));
       const client = await db.pool.connect();
       try {
         await client.query('SET plan_cache_mode = force_generic_plan');
         for (const { name, statement } of rows) {
           const values = statement.includes('$3') ? "'{1}', 5, 1" : statement.includes('$2') ? "'{1}', 5" : statement.includes('ANY') ? "'{1,2}'" : '1';
           const plan = await client.query(`EXPLAIN EXECUTE ${name}(${values})`);
-          const text = plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
-          expect({ statement, scans: /Seq Scan|Hash/.test(text) }).toEqual({ statement, scans: false });
+          const lines = plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+          expect({ statement, scans: wholeTable(lines) ? lines : false }).toEqual({ statement, scans: false });
         }
       } finally {
         await client.query('RESET plan_cache_mode');
