@@ -12,9 +12,12 @@
  * look so, and planning cost these statements more than running them. So the values are
  * read through sub-selects, `(SELECT $1::int[])`, which the planner does not look into:
  * both plans see the same estimates, and after five runs PostgreSQL keeps the generic one.
- * A plan made blind to the values must not depend on them, so every related row is read
- * by a LATERAL lookup with LIMIT 1, which can only be an index lookup per row: as a plain
- * join, a generic plan hashed the whole related table (every album) for a page of 210 rows.
+ * A plan made blind to the values must still cost a page its rows, not its tables, so
+ * each parent's page is read by a LATERAL subquery of its own, its relations joined
+ * inside it, before its LIMIT: the planner sizes those joins for one page and looks each
+ * related row up by its index, stopping at the page's last row. Joined over every
+ * parent's rows at once, a generic plan hashed the whole album table for a page of 210
+ * rows, or (joined through LIMIT 1 lookups) cached lookups that never repeat (Memoize).
  */
 import type { ModelName } from '../generated/model-meta';
 import { codecOf } from './codecs';
@@ -41,9 +44,6 @@ const CURSOR = '(SELECT $3::int)';
 // Each column named for its place: a track's album_id and its album's would otherwise
 // share a name, and rows that come through Prisma (in a transaction) as objects lose one.
 const aliased = (select: string[]) => select.map((expression, i) => `${expression} AS c${i}`).join(', ');
-
-// The `model` row whose id is `key`, as a LATERAL subquery: an index lookup whatever the plan.
-const lookup = (model: ModelName, key: string) => `(SELECT * FROM ${tableOf(model)} WHERE ${columnOf(model, 'id')} = ${key} LIMIT 1)`;
 
 /** Which statement of a plan: its direction and whether it seeks past a cursor. */
 export interface PageVariant {
@@ -74,30 +74,31 @@ export function pageStatement(source: ChildSource, plan: PagePlan, page: PageVar
 
 function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const child = source.model;
-  const childId = columnOf(child, 'id');
   const direction = page.backward ? ' DESC' : '';
   const read = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).select(`${alias}.${columnOf(model, f)}`);
-  const ordered = isOrdered(source);
+  const rows = pageRows(source, page);
   const select = [
     ...plan.own.map((f) => read('c', child, f)),
     ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => read(`j${i}`, model, f))),
     'p.parent',
-    ...(ordered ? ['r.ord'] : []),
+    ...(isOrdered(source) ? [rows.order] : []),
   ];
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
-  // Each relation joins the row it hangs from, the child (c) or a relation joined before
-  // it, by one primary-key lookup per row.
+  // Each relation joins the row it hangs from, the child (c) or a relation joined before it.
   const joined = plan.joined.map(({ model, parent, via }, i) => {
     const [alias, from] = parent < 0 ? ['c', child] : [`j${parent}`, plan.joined[parent].model];
-    return ` LEFT JOIN LATERAL ${lookup(model, `${alias}.${columnOf(from, via)}`)} j${i} ON true`;
+    return ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = ${alias}.${columnOf(from, via)}`;
   });
+  const parentAt = select.indexOf('p.parent');
+  const orderAt = isOrdered(source) ? parentAt + 1 : plan.own.indexOf('id');
   // The aggregates take their rows in the subquery's order: nothing at their level
   // (no join, no grouping) can reorder them, and one row feeds every column alike.
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
-    `FROM (SELECT ${aliased(select)} FROM unnest(${PARENTS}) AS p(parent) ${lateralPage(source, page)}${joined.join('')} ` +
-    `ORDER BY p.parent, ${ordered ? 'r.ord' : `c.${childId}`}${direction}) s`
+    `FROM (SELECT x.* FROM unnest(${PARENTS}) AS p(parent) ` +
+    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joined.join('')} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x ` +
+    `ORDER BY x.c${parentAt}, x.c${orderAt}${direction}) s`
   );
 }
 
@@ -123,22 +124,21 @@ export function keyStatement(model: ModelName, plan: PagePlan, single: boolean):
   return sql;
 }
 
-// Each parent's page, read through the index on (parent, id) of the child or the join table.
-function lateralPage(source: ChildSource, page: PageVariant): string {
+// Where one parent's rows are read from (the child as `c`), which are its, and their order:
+// through the index on (parent, id) of the child, or on the join table's (parent, order).
+function pageRows(source: ChildSource, page: PageVariant): { from: string; where: string; order: string } {
   const child = source.model;
-  const childId = columnOf(child, 'id');
-  const direction = page.backward ? ' DESC' : '';
   const after = page.backward ? '<' : '>';
+  const seek = (order: string) => (page.cursor ? ` AND ${order} ${after} ${CURSOR}` : '');
   if ('through' in source) {
     const { model, parentField, childField, orderBy } = source.through;
-    const [parentCol, childCol] = [columnOf(model, parentField), columnOf(model, childField)];
-    const orderCol = orderBy ? columnOf(model, orderBy) : childCol;
-    const seek = page.cursor ? ` AND ${orderCol} ${after} ${CURSOR}` : '';
-    return (
-      `CROSS JOIN LATERAL (SELECT ${childCol} AS child${orderBy ? `, ${orderCol} AS ord` : ''} FROM ${tableOf(model)} WHERE ${parentCol} = p.parent${seek} ` +
-      `ORDER BY ${orderCol}${direction} LIMIT ${SIZE}) r CROSS JOIN LATERAL ${lookup(child, 'r.child')} c`
-    );
+    const order = `r.${columnOf(model, orderBy ?? childField)}`;
+    return {
+      from: `${tableOf(model)} r JOIN ${tableOf(child)} c ON c.${columnOf(child, 'id')} = r.${columnOf(model, childField)}`,
+      where: `r.${columnOf(model, parentField)} = p.parent${seek(order)}`,
+      order,
+    };
   }
-  const seek = page.cursor ? ` AND ${childId} ${after} ${CURSOR}` : '';
-  return `CROSS JOIN LATERAL (SELECT * FROM ${tableOf(child)} WHERE ${columnOf(child, source.parentField)} = p.parent${seek} ORDER BY ${childId}${direction} LIMIT ${SIZE}) c`;
+  const order = `c.${columnOf(child, 'id')}`;
+  return { from: `${tableOf(child)} c`, where: `c.${columnOf(child, source.parentField)} = p.parent${seek(order)}`, order };
 }
