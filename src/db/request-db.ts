@@ -118,8 +118,9 @@ export class RequestDb {
   }
 
   /**
-   * Runs one of our own SQL statements straight on the pool and returns what it sends: one
-   * JSON array of columns, each the array of that column's values (see ../sql/codecs.ts).
+   * Runs one of our own SQL statements straight on the pool (in the request's transaction,
+   * through Prisma) and returns what it sends: one JSON array of columns, each the array
+   * of that column's values (see ../sql/codecs.ts).
    * Loaders use it for the statements they build themselves: on wide pages, Prisma's
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
@@ -129,8 +130,9 @@ export class RequestDb {
   }
 
   /**
-   * Runs one of our own SQL statements straight on the pool and returns its rows, each the
-   * array of its values as PostgreSQL's text, for ../sql/codecs.ts to decode.
+   * Runs one of our own SQL statements as {@link RequestDb.columns} does and returns its
+   * rows, each the array of its values, for ../sql/codecs.ts to decode: on the pool as
+   * PostgreSQL's text, in a transaction as Prisma gives them.
    */
   rows(sql: string, params: unknown[]): Promise<unknown[][]> {
     return this.send(sql, params, AS_TEXT);

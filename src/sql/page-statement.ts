@@ -1,8 +1,9 @@
 /*
- * The one statement we assemble as text rather than with Prisma.sql, as every other
- * statement is: it runs on the pool directly (not through Prisma), is built once per page
- * plan and reused for every request, takes its three values in fixed slots ($1 parents,
- * $2 page size, $3 cursor), and names only tables and columns from the metadata generated
+ * The statements we assemble as text rather than with Prisma.sql, as every other
+ * statement is: pages and rows by id. They run on the pool directly (through Prisma only
+ * inside a transaction, on its connection), are built once per plan and reused for every
+ * request, take their values in fixed slots (a page's $1 parents, $2 page size, $3
+ * cursor; a lookup's $1 ids), and name only tables and columns from the metadata generated
  * from schema.prisma (./identifiers.ts), never anything a request sent.
  *
  * Each is prepared once per connection, and written so that PostgreSQL plans it once too.
@@ -53,7 +54,8 @@ export interface PageVariant {
 
 /**
  * The statement reading a page of children for every parent in `$1` (int[]), `$2` rows
- * each, after the id in `$3` when seeking: built once per plan and variant.
+ * each, after `$3` when seeking (the id, or the join table's position where that orders
+ * the children): built once per plan and variant.
  *
  * One LATERAL subquery per parent reads just that parent's page through the index on its
  * foreign key (or the join table's key), so a page costs the rows it returns, not every
@@ -118,6 +120,7 @@ export function keyStatement(model: ModelName, plan: PagePlan, single: boolean):
   if (sql === undefined) {
     const id = columnOf(model, 'id');
     const select = [...plan.own.map((f) => codecOf(typeOf(model, f)).select(`c.${columnOf(model, f)}`)), `c.${id}`];
+    // The cast keeps `ANY ((SELECT …))` an array, not a subquery whose rows are compared.
     sql = `SELECT ${aliased(select)} FROM ${tableOf(model)} c WHERE c.${id} = ${single ? '$1' : `ANY(${PARENTS}::int[])`}`;
     plan.sql.set(variant, sql);
   }
