@@ -126,7 +126,7 @@ export class RequestDb {
    */
   async columns(sql: string, params: unknown[]): Promise<unknown[][]> {
     const rows = await this.send(sql, params, undefined);
-    return ((rows[0] && rows[0][0]) ?? []) as unknown[][];
+    return (rows[0]?.[0] ?? []) as unknown[][];
   }
 
   /**

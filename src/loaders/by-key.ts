@@ -15,8 +15,8 @@ function wholeRow(model: ModelName): PagePlan {
 
 /**
  * `model` rows by primary key; `null` for keys with no row. Read by one of two prepared
- * statements (one key, or any number), and built as pages' rows are (../sql/page-statement.ts), so
- * a row is the same whichever way it was read.
+ * statements (one key, or any number), and built as pages' rows are
+ * (../sql/page-statement.ts), so a row is the same whichever way it was read.
  */
 export function byKey<Row extends { id: number }>({ db, style, name }: LoaderSite, model: ModelName): DataLoader<number, Row | null> {
   const plan = wholeRow(model);

@@ -13,26 +13,25 @@ export interface Codec {
   /** The SQL expression reading `expression` in the form {@link Codec.decode} takes. */
   select(expression: string): string;
   /** The value Prisma would give, from the value read as text or JSON (nulls stay null). */
-  decode(value: string | number | boolean): unknown;
+  decode(value: string | number): unknown;
   /** Whether JSON carries the value as Prisma gives it, so a JSON page need not decode it. */
   inJson: boolean;
 }
 
 const asIs = (expression: string) => expression;
 const asText = (expression: string) => `${expression}::text`;
+const withoutTrailingZeros = (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
 
-/** Codecs by Prisma scalar type. */
+/** Codecs by Prisma scalar type: those of our schema's fields (a test checks every field has one). */
 export const codecs: Readonly<Record<string, Codec>> = {
   Int: { select: asIs, decode: (value) => +value, inJson: true },
-  Float: { select: asIs, decode: (value) => +value, inJson: true },
   String: { select: asIs, decode: (value) => value, inJson: true },
-  Boolean: { select: asIs, decode: (value) => value === true || value === 't', inJson: true },
   // Milliseconds since the epoch. Timestamps without a zone are read as UTC, as Prisma
   // reads them, and dates as UTC midnight, whatever the server's zone.
   DateTime: { select: (e) => `floor(extract(epoch FROM ${e}) * 1000)::float8`, decode: (ms) => new Date(+ms), inJson: false },
   // As text, since a number would lose digits; written as Prisma's Decimal writes
   // itself, without trailing zeros.
-  Decimal: { select: asText, decode: (value) => (String(value).includes('.') ? String(value).replace(/\.?0+$/, '') : String(value)), inJson: false },
+  Decimal: { select: asText, decode: (value) => withoutTrailingZeros(String(value)), inJson: false },
   BigInt: { select: asText, decode: (value) => BigInt(value as string), inJson: false },
 };
 

@@ -1,11 +1,9 @@
-import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { Prisma } from '../../src/generated/prisma/client';
 import { modelMeta } from '../../src/generated/model-meta';
 import { createLoaders } from '../../src/loaders';
 import { codecOf } from '../../src/sql/codecs';
 import { useTestApi } from '../helpers/api';
-import { useTestDatabase } from '../helpers/database';
 import { authAs } from '../helpers/tokens';
 
 // Pages of children are read by our own SQL as JSON; rows by id as plain rows of text.
@@ -46,15 +44,6 @@ describe('values read by our own SQL', () => {
 });
 
 describe('rows read by our own SQL, by id and by page', () => {
-  const database = useTestDatabase();
-  let db: Database;
-  beforeAll(() => {
-    db = openDatabase(`${database.database.url}?connection_limit=2`);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-
   // What a row holds for a client: its own fields, decimals as the text Prisma's Decimal writes.
   const plain = (row: object | null) => row && Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Prisma.Decimal ? v.toString() : v]));
   const page = { size: 50, cursor: undefined, backward: false, scope: { name: 'Invoice.lines', types: ['Int'] } };
@@ -70,6 +59,8 @@ describe('rows read by our own SQL, by id and by page', () => {
   };
 
   it('equal Prisma’s, on the pool and inside a transaction (values as Prisma gives them there)', async () => {
+    // The test server's own database handle: its pool and PrismaClient.
+    const { db } = handle.api;
     const { prisma } = db;
     const invoices = await prisma.invoice.findMany({ where: { id: { in: [1, 2, 3, 4] } }, orderBy: { id: 'asc' } });
     const expected = {
