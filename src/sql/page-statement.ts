@@ -92,15 +92,14 @@ function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
     const [alias, from] = parent < 0 ? ['c', child] : [`j${parent}`, plan.joined[parent].model];
     return ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = ${alias}.${columnOf(from, via)}`;
   });
-  const parentAt = select.indexOf('p.parent');
-  const orderAt = isOrdered(source) ? parentAt + 1 : plan.own.indexOf('id');
-  // The aggregates take their rows in the subquery's order: nothing at their level
-  // (no join, no grouping) can reorder them, and one row feeds every column alike.
+  // The aggregates take the rows as the nested loop over the parents yields them: each
+  // parent's page whole, in its own order (the LATERAL's ORDER BY), one row feeding every
+  // column alike. Node groups them by parent. Sorting them all again, by parent and
+  // order, cost PostgreSQL a fifth of the statement and bought nothing.
   return (
-    `SELECT json_build_array(${select.map((_, i) => `array_agg(s.c${i})`).join(', ')}) ` +
-    `FROM (SELECT x.* FROM unnest(${PARENTS}) AS p(parent) ` +
-    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joined.join('')} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x ` +
-    `ORDER BY x.c${parentAt}, x.c${orderAt}${direction}) s`
+    `SELECT json_build_array(${select.map((_, i) => `array_agg(x.c${i})`).join(', ')}) ` +
+    `FROM unnest(${PARENTS}) AS p(parent) ` +
+    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joined.join('')} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x`
   );
 }
 
