@@ -2,11 +2,13 @@ import type DataLoader from 'dataloader';
 import type { ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
 import { delegate } from '../db/delegate';
-import { typeOf } from '../sql/identifiers';
+import { fieldsOf, typeOf } from '../sql/identifiers';
+import { listStatement } from '../sql/list-statement';
+import { pagePlanner, type PagePlan } from '../sql/page-plan';
 import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
-import type { JoinSelection } from './lookahead';
-import { JOINED } from '../sql/row-builder';
-import type { Join } from '../loaders/child-pages';
+import type { JoinSelection, NodeSelection } from './lookahead';
+import { JOINED, rowBuilder } from '../sql/row-builder';
+import { primeJoined, type Join } from '../loaders/child-pages';
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */
 export interface Sort {
@@ -30,9 +32,10 @@ export interface ListJoins {
 }
 
 /**
- * A top-level list filtered by `where`, in `sort` order, paged by keyset. Selected to-one
- * relations of `related` ride in the list's own statement (Prisma's relation joins), as
- * they do in a child page's.
+ * A top-level list filtered by `where`, in `sort` order, paged by keyset. Its rows are read
+ * whole, by our own statement (../sql/list-statement.ts), or by Prisma for a filter that
+ * statement does not write. Selected to-one relations of `related` ride in the list's own
+ * statement, as they do in a child page's.
  */
 export async function listPage<Row extends { id: number }>(
   db: RequestDb,
@@ -44,25 +47,56 @@ export async function listPage<Row extends { id: number }>(
   byId?: DataLoader<number, Row | null>,
   related?: ListJoins,
 ): Promise<Page<Row>> {
-  const include = related && includeOf(related.selected, related.joins);
   const page = pageArgs(args, listScope(model, sort));
   const descending = Boolean(sort.descending) !== page.backward;
-  const seek = page.cursor ? keyset(sort.fields, page.cursor, descending ? 'lt' : 'gt') : undefined;
-  const rows =
-    page.size === 0
-      ? []
-      : ((await db.run((prisma) =>
-          delegate(prisma, model).findMany({
-            where: seek ? { AND: [where, seek] } : where,
-            orderBy: sort.fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
-            take: page.size + 1,
-            ...(include && { include, relationLoadStrategy: 'join' }),
-          }),
-        )) as Row[]);
-  if (include) hangJoined(rows, related!.selected, related!.joins);
-  if (byId) for (const row of rows) byId.prime(row.id, row);
+  const rows = page.size === 0 ? [] : ((await ownStatement(db, model, where, sort.fields, descending, page.cursor, page.size + 1, related)) ?? (await prismaRows(db, model, where, sort.fields, descending, page.cursor, page.size + 1, related)));
+  if (byId) for (const row of rows as Row[]) byId.prime(row.id, row);
   const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
-  return toPage(rows, page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
+  return toPage(rows as Row[], page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
+}
+
+// Whole rows with the relations selected of `related` joined, planned once per model and
+// selection (selections are shared by every request of an operation's field).
+interface ListPlanner {
+  planFor: (select: NodeSelection) => PagePlan;
+  selections: WeakMap<readonly JoinSelection[], NodeSelection>;
+}
+const planners = new Map<string, ListPlanner>();
+const NO_JOINS: readonly JoinSelection[] = [];
+function listPlan(model: ModelName, related: ListJoins | undefined): PagePlan {
+  const key = `${model}:${related ? 'joined' : 'bare'}`;
+  let planner = planners.get(key);
+  if (!planner) planners.set(key, (planner = { planFor: pagePlanner(model, related?.joins ?? {}), selections: new WeakMap() }));
+  const joins = related?.selected ?? NO_JOINS;
+  let select = planner.selections.get(joins);
+  if (!select) planner.selections.set(joins, (select = { fields: fieldsOf(model), joins }));
+  return planner.planFor(select);
+}
+
+async function ownStatement(db: RequestDb, model: ModelName, where: Record<string, unknown>, fields: string[], descending: boolean, after: unknown[] | undefined, limit: number, related?: ListJoins): Promise<object[] | undefined> {
+  const plan = listPlan(model, related);
+  const statement = listStatement(model, plan, { where, fields, descending, after, limit });
+  if (!statement) return undefined;
+  const build = rowBuilder(model, plan, false, true);
+  const rows = (await db.rows(statement.sql, statement.params)).map(build);
+  if (related) primeJoined(rows, plan, related.joins);
+  return rows;
+}
+
+// The list by Prisma, for a filter our statement does not write.
+async function prismaRows(db: RequestDb, model: ModelName, where: Record<string, unknown>, fields: string[], descending: boolean, after: unknown[] | undefined, limit: number, related?: ListJoins): Promise<object[]> {
+  const include = related && includeOf(related.selected, related.joins);
+  const seek = after ? keyset(fields, after, descending ? 'lt' : 'gt') : undefined;
+  const rows = (await db.run((prisma) =>
+    delegate(prisma, model).findMany({
+      where: seek ? { AND: [where, seek] } : where,
+      orderBy: fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
+      take: limit,
+      ...(include && { include, relationLoadStrategy: 'join' }),
+    }),
+  )) as object[];
+  if (include) hangJoined(rows, related!.selected, related!.joins);
+  return rows;
 }
 
 // Rows strictly beyond `values` in (f1, f2, …) order: f1 ⋛ v1 OR (f1 = v1 AND f2 ⋛ v2) …

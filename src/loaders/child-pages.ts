@@ -61,9 +61,11 @@ type Joined = { id: number; [JOINED]?: Record<string, Joined | null> };
 const isWhole = ({ model, columns }: PlannedJoin) => columns.length === fieldsOf(model).length;
 const isBelow = (inner: PlannedJoin, outer: PlannedJoin) => inner.path.length > outer.path.length && outer.path.every((name, i) => inner.path[i] === name);
 
-// Rows joined whole are primed into their by-id loaders, so later lookups cost nothing; a
-// row carrying a part-read row joined to it is not, since a resolver would take that part.
-function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
+/**
+ * Rows joined whole are primed into their by-id loaders, so later lookups cost nothing; a
+ * row carrying a part-read row joined to it is not, since a resolver would take that part.
+ */
+export function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
   for (const join of plan.joined) {
     if (!isWhole(join) || !plan.joined.every((other) => !isBelow(other, join) || isWhole(other))) continue;
     const { path } = join;

@@ -44,7 +44,7 @@ const CURSOR = '(SELECT $3::int)';
 
 // Each column named for its place: a track's album_id and its album's would otherwise
 // share a name, and rows that come through Prisma (in a transaction) as objects lose one.
-const aliased = (select: string[]) => select.map((expression, i) => `${expression} AS c${i}`).join(', ');
+export const aliased = (select: string[]) => select.map((expression, i) => `${expression} AS c${i}`).join(', ');
 
 /** Which statement of a plan: its direction and whether it seeks past a cursor. */
 export interface PageVariant {
@@ -74,24 +74,32 @@ export function pageStatement(source: ChildSource, plan: PagePlan, page: PageVar
   return sql;
 }
 
+/**
+ * What a statement of `plan` reads of each row, in the order ./row-builder.ts takes it: the
+ * row's own columns (of `c`), then each joined relation's (of `j0`, `j1`, …).
+ */
+export function rowColumns(model: ModelName, plan: PagePlan): string[] {
+  const read = (alias: string, of: ModelName, f: string) => codecOf(typeOf(of, f)).select(`${alias}.${columnOf(of, f)}`);
+  return [...plan.own.map((f) => read('c', model, f)), ...plan.joined.flatMap(({ model: of, columns }, i) => columns.map((f) => read(`j${i}`, of, f)))];
+}
+
+/** The LEFT JOINs of `plan`'s relations: each joins the row it hangs from, `c` or a relation joined before it. */
+export function joinClauses(model: ModelName, plan: PagePlan): string {
+  return plan.joined
+    .map(({ model: of, parent, via }, i) => {
+      const [alias, from] = parent < 0 ? ['c', model] : [`j${parent}`, plan.joined[parent].model];
+      return ` LEFT JOIN ${tableOf(of)} j${i} ON j${i}.${columnOf(of, 'id')} = ${alias}.${columnOf(from, via)}`;
+    })
+    .join('');
+}
+
 function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   const child = source.model;
   const direction = page.backward ? ' DESC' : '';
-  const read = (alias: string, model: ModelName, f: string) => codecOf(typeOf(model, f)).select(`${alias}.${columnOf(model, f)}`);
   const rows = pageRows(source, page);
-  const select = [
-    ...plan.own.map((f) => read('c', child, f)),
-    ...plan.joined.flatMap(({ model, columns }, i) => columns.map((f) => read(`j${i}`, model, f))),
-    'p.parent',
-    ...(isOrdered(source) ? [rows.order] : []),
-  ];
+  const select = [...rowColumns(child, plan), 'p.parent', ...(isOrdered(source) ? [rows.order] : [])];
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
-  // Each relation joins the row it hangs from, the child (c) or a relation joined before it.
-  const joined = plan.joined.map(({ model, parent, via }, i) => {
-    const [alias, from] = parent < 0 ? ['c', child] : [`j${parent}`, plan.joined[parent].model];
-    return ` LEFT JOIN ${tableOf(model)} j${i} ON j${i}.${columnOf(model, 'id')} = ${alias}.${columnOf(from, via)}`;
-  });
   // The aggregates take the rows as the nested loop over the parents yields them: each
   // parent's page whole, in its own order (the LATERAL's ORDER BY), one row feeding every
   // column alike. Node groups them by parent. Sorting them all again, by parent and
@@ -99,7 +107,7 @@ function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(x.c${i})`).join(', ')}) ` +
     `FROM unnest(${PARENTS}) AS p(parent) ` +
-    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joined.join('')} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x`
+    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joinClauses(child, plan)} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x`
   );
 }
 
@@ -118,7 +126,7 @@ export function keyStatement(model: ModelName, plan: PagePlan, single: boolean):
   let sql = plan.sql.get(variant);
   if (sql === undefined) {
     const id = columnOf(model, 'id');
-    const select = [...plan.own.map((f) => codecOf(typeOf(model, f)).select(`c.${columnOf(model, f)}`)), `c.${id}`];
+    const select = [...rowColumns(model, plan), `c.${id}`];
     // The cast keeps `ANY ((SELECT …))` an array, not a subquery whose rows are compared.
     sql = `SELECT ${aliased(select)} FROM ${tableOf(model)} c WHERE c.${id} = ${single ? '$1' : `ANY(${PARENTS}::int[])`}`;
     plan.sql.set(variant, sql);

@@ -1,6 +1,9 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { createLoaders } from '../../src/loaders';
+import { fieldsOf } from '../../src/sql/identifiers';
+import { listStatement } from '../../src/sql/list-statement';
+import { pagePlanner } from '../../src/sql/page-plan';
 import { useTestDatabase } from '../helpers/database';
 
 // Statements, ours and Prisma's, are prepared once per connection, unless the URL says
@@ -88,6 +91,21 @@ describe('prepared statements', () => {
         await client.query('RESET plan_cache_mode');
         client.release();
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('plans an unfiltered list once', async () => {
+    const db: Database = openDatabase(`${handle.database.url}?connection_limit=1`);
+    try {
+      const plan = pagePlanner('Album', {})({ fields: fieldsOf('Album'), joins: [] });
+      for (let i = 0; i < 8; i++) {
+        const { sql, params } = listStatement('Album', plan, { where: {}, fields: ['title', 'id'], descending: false, limit: 5 + i })!;
+        await new RequestDb(db, 2).rows(sql, params);
+      }
+      const { rows } = await db.pool.query<{ generic_plans: string }>("SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM \"album\" c ORDER BY%'");
+      expect(rows.map((row) => Number(row.generic_plans) > 0)).toEqual([true]);
     } finally {
       await db.close();
     }

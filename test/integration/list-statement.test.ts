@@ -1,0 +1,79 @@
+import { RequestDb } from '../../src/db/request-db';
+import { delegate } from '../../src/db/delegate';
+import { Prisma } from '../../src/generated/prisma/client';
+import type { ModelName } from '../../src/generated/model-meta';
+import { contains } from '../../src/schema/args';
+import { fieldsOf } from '../../src/sql/identifiers';
+import { listStatement, type ListRead } from '../../src/sql/list-statement';
+import { pagePlanner } from '../../src/sql/page-plan';
+import { rowBuilder } from '../../src/sql/row-builder';
+import { useTestApi } from '../helpers/api';
+
+// Top-level lists are read by our own statement where their filter is one it writes.
+// Its rows must be Prisma's: the same filter, order and cursor, the same values.
+const handle = useTestApi();
+
+const plain = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Prisma.Decimal ? v.toString() : v]));
+const wholeRows = (model: ModelName) => pagePlanner(model, {})({ fields: fieldsOf(model), joins: [] });
+
+async function ours(model: ModelName, read: ListRead, db = new RequestDb(handle.api.db, 2)) {
+  const plan = wholeRows(model);
+  const statement = listStatement(model, plan, read);
+  if (!statement) throw new Error(`no statement for ${JSON.stringify(read.where)}`);
+  return (await db.rows(statement.sql, statement.params)).map(rowBuilder(model, plan, false, true)).map(plain);
+}
+
+// Prisma's whole list in the same order, cut after the cursor's row: an oracle that shares no code with ours.
+async function prismas(model: ModelName, { where, fields, descending, after, limit }: ListRead) {
+  const all = ((await delegate(handle.api.db.prisma, model).findMany({ where, orderBy: fields.map((f) => ({ [f]: descending ? 'desc' : 'asc' })) })) as object[]).map(plain);
+  const key = (row: Record<string, unknown>) => JSON.stringify(fields.map((f) => row[f]));
+  const from = after ? all.findIndex((row) => key(row) === JSON.stringify(after)) + 1 : 0;
+  return all.slice(from, from + limit);
+}
+
+const cases: Array<[string, ModelName, ListRead]> = [
+  ['every album by title', 'Album', { where: {}, fields: ['title', 'id'], descending: false, limit: 7 }],
+  ['albums with a title containing "a", backward', 'Album', { where: { title: contains('a', 'f'), artistId: undefined }, fields: ['title', 'id'], descending: true, limit: 5 }],
+  ['one artist’s albums by id', 'Album', { where: { artistId: 1 }, fields: ['id'], descending: false, limit: 50 }],
+  ['tracks of a genre by name, lengths in a range', 'Track', { where: { genreId: 1, name: contains('o', 'f'), milliseconds: { gte: 200_000, lte: 400_000 } }, fields: ['name', 'id'], descending: false, limit: 10 }],
+  ['customers named so, by last name, backward', 'Customer', { where: { AND: [{}, { country: undefined }, { OR: [{ firstName: contains('a', 'f') }, { lastName: contains('a', 'f') }] }] }, fields: ['lastName', 'id'], descending: true, limit: 6 }],
+  ['one customer, in an AND', 'Customer', { where: { AND: [{ id: 5 }, { country: undefined }, {}] }, fields: ['id'], descending: false, limit: 5 }],
+  ['an OR of nothing', 'Customer', { where: { OR: [] }, fields: ['id'], descending: false, limit: 5 }],
+  ['titles holding a %, which matches itself', 'Album', { where: { title: contains('%', 'f') }, fields: ['title', 'id'], descending: false, limit: 5 }],
+];
+
+describe('a top-level list read by our own statement', () => {
+  it.each(cases)('%s: Prisma’s rows, values and order', async (_, model, read) => {
+    const expected = await prismas(model, read);
+    expect(await ours(model, read)).toEqual(expected);
+  });
+
+  const paged = new Set(['every album by title', 'albums with a title containing "a", backward', 'tracks of a genre by name, lengths in a range', 'customers named so, by last name, backward']);
+  it.each(cases.filter(([name]) => paged.has(name)))('%s: after a cursor, the rows Prisma has after that row', async (_, model, read) => {
+    const first = await prismas(model, { ...read, limit: 3 });
+    expect(first).toHaveLength(3);
+    const after = read.fields.map((f) => (first[2] as Record<string, unknown>)[f]);
+    const expected = await prismas(model, { ...read, after });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await ours(model, { ...read, after })).toEqual(expected);
+  });
+
+  it('reads the same rows inside a transaction, where they come through Prisma', async () => {
+    const read: ListRead = { where: { title: contains('e', 'f') }, fields: ['title', 'id'], descending: false, limit: 8 };
+    const expected = await prismas('Album', read);
+    expect(await new RequestDb(handle.api.db, 2).transaction((tx) => ours('Album', read, tx))).toEqual(expected);
+  });
+
+  it('leaves to Prisma a filter or cursor it does not write', () => {
+    const plan = wholeRows('Customer');
+    const read = (over: Partial<ListRead>): ListRead => ({ where: {}, fields: ['id'], descending: false, limit: 5, ...over });
+    expect(listStatement('Customer', plan, read({ where: { supportRep: { managers: { some: { managerId: 1 } } } } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { id: { in: [1, 2] } } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { AND: [{ id: 1 }, { email: { not: null } }] } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ fields: ['country', 'id'], after: [null, 3] }))).toBeUndefined();
+    expect(listStatement('Track', wholeRows('Track'), { where: { unitPrice: { gte: '0.99' } }, fields: ['id'], descending: false, limit: 5 })).toBeUndefined();
+    expect(listStatement('Invoice', wholeRows('Invoice'), { where: {}, fields: ['invoiceDate', 'id'], descending: true, after: [new Date(0), 1], limit: 5 })).toBeUndefined();
+    // A filter's values never enter the text: they are parameters.
+    expect(listStatement('Customer', plan, read({ where: { lastName: "x'; DROP TABLE customer; --" } }))).toEqual({ sql: expect.not.stringContaining('DROP'), params: ["x'; DROP TABLE customer; --", 5] });
+  });
+});
