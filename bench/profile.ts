@@ -27,6 +27,9 @@ const CATEGORIES: Array<[name: string, test: (url: string, fn: string) => boolea
   ['Apollo Server & Express', (url) => /@apollo\/|@as-integrations\/|\/node_modules\/(express|body-parser|router|raw-body|cors|finalhandler|send|serve-static|negotiator|type-is|accepts|content-type|qs|iconv-lite)\//.test(url)],
   ['our resolvers, loaders & access', (url) => url.includes('/src/') && !url.includes('/node_modules/')],
   ['JSON parse/stringify', (url, fn) => url === '' && /^(stringify|parse|JSONStringify|JSONParse)$/.test(fn)],
+  // The system calls that send on a socket: to clients and to PostgreSQL (loopback TCP, whose receiving side the kernel runs on the sender's time).
+  ['socket writes (system calls)', (url, fn) => url === '' && /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString|writeUcs2String)$/.test(fn)],
+  ['async context (AsyncLocalStorage promise hooks)', (url) => url === 'node:internal/async_hooks' || url === 'node:async_hooks'],
   ['Node core (http, net, streams)', (url) => url.startsWith('node:')],
   ['V8 & native (program)', (_, fn) => fn === '(program)' || fn === '(root)'],
   ['other libraries', (url) => url.includes('/node_modules/')],
