@@ -10,7 +10,7 @@
  * `count` still takes); the few forms our filters use are written here, and a list whose
  * filter holds anything else is left to Prisma (`undefined`).
  */
-import type { ModelName } from '../generated/model-meta';
+import { modelMeta, type ModelName } from '../generated/model-meta';
 import { columnOf, tableOf, typeOf } from './identifiers';
 import { aliased, joinClauses, rowColumns } from './page-statement';
 import type { PagePlan } from './page-plan';
@@ -30,10 +30,19 @@ export interface ListRead {
   limit: number;
 }
 
-// A filter's values go in as numbers (Int fields) and text (String fields): PostgreSQL
-// infers their types from the columns they are compared with.
-const SCALARS: Readonly<Record<string, string>> = { Int: 'number', String: 'string' };
-const COMPARISONS: Readonly<Record<string, string>> = { equals: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+// A filter's values go in as numbers (Int fields, 32 bits as Prisma's Int) and text
+// (String fields): PostgreSQL infers their types from the columns they are compared with.
+const SCALARS = new Map<string, (value: unknown) => boolean>([
+  ['Int', (value) => Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31],
+  ['String', (value) => typeof value === 'string'],
+]);
+const COMPARISONS = new Map([
+  ['equals', '='],
+  ['gt', '>'],
+  ['gte', '>='],
+  ['lt', '<'],
+  ['lte', '<='],
+]);
 
 /** The statement of a list of `model` rows, or `undefined` when its filter or cursor holds a form not written here. */
 export function listStatement(model: ModelName, plan: PagePlan, read: ListRead): Statement | undefined {
@@ -62,7 +71,7 @@ export function listStatement(model: ModelName, plan: PagePlan, read: ListRead):
 }
 
 const place = (params: unknown[], value: unknown) => `$${params.push(value)}`;
-const isScalarOf = (model: ModelName, field: string, value: unknown) => value !== null && typeof value === SCALARS[typeOf(model, field)];
+const isScalarOf = (model: ModelName, field: string, value: unknown) => SCALARS.get(typeOf(model, field))?.(value) ?? false;
 
 // The SQL of a Prisma `where` over `model`'s columns: '' for no condition, undefined for a form not written here.
 function condition(model: ModelName, where: Record<string, unknown>, params: unknown[]): string | undefined {
@@ -93,8 +102,7 @@ function combined(model: ModelName, key: 'AND' | 'OR', value: unknown, params: u
 
 // One field's filter: a value it equals, a substring it contains, or comparisons.
 function fieldTerm(model: ModelName, field: string, value: unknown, params: unknown[]): string | undefined {
-  const type = typeOf(model, field);
-  if (type === undefined || !SCALARS[type]) return undefined;
+  if (!Object.hasOwn(modelMeta[model].types, field) || !SCALARS.has(typeOf(model, field))) return undefined;
   const column = `c.${columnOf(model, field)}`;
   if (isScalarOf(model, field, value)) return `${column} = ${place(params, value)}`;
   if (value === null || typeof value !== 'object') return undefined;
@@ -107,8 +115,9 @@ function fieldTerm(model: ModelName, field: string, value: unknown, params: unkn
   } else if (mode !== undefined) return undefined;
   for (const [op, operand] of Object.entries(rest)) {
     if (operand === undefined) continue;
-    if (!COMPARISONS[op] || !isScalarOf(model, field, operand)) return undefined;
-    terms.push(`${column} ${COMPARISONS[op]} ${place(params, operand)}`);
+    const comparison = COMPARISONS.get(op);
+    if (!comparison || !isScalarOf(model, field, operand)) return undefined;
+    terms.push(`${column} ${comparison} ${place(params, operand)}`);
   }
   return terms.join(' AND ');
 }

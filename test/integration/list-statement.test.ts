@@ -73,6 +73,11 @@ describe('a top-level list read by our own statement', () => {
     expect(listStatement('Customer', plan, read({ fields: ['country', 'id'], after: [null, 3] }))).toBeUndefined();
     expect(listStatement('Track', wholeRows('Track'), { where: { unitPrice: { gte: '0.99' } }, fields: ['id'], descending: false, limit: 5 })).toBeUndefined();
     expect(listStatement('Invoice', wholeRows('Invoice'), { where: {}, fields: ['invoiceDate', 'id'], descending: true, after: [new Date(0), 1], limit: 5 })).toBeUndefined();
+    // Values Prisma would refuse (not a 32-bit integer) are left to it, to refuse as it did.
+    expect(listStatement('Customer', plan, read({ where: { id: 1.5 } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { id: { gte: 2 ** 31 } } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { constructor: 1 } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { id: { constructor: 1 } } }))).toBeUndefined();
     // A filter's values never enter the text: they are parameters.
     expect(listStatement('Customer', plan, read({ where: { lastName: "x'; DROP TABLE customer; --" } }))).toEqual({ sql: expect.not.stringContaining('DROP'), params: ["x'; DROP TABLE customer; --", 5] });
   });
