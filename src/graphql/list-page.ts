@@ -3,11 +3,11 @@ import type { ModelName } from '../generated/model-meta';
 import type { RequestDb } from '../db/request-db';
 import { delegate } from '../db/delegate';
 import { fieldsOf, typeOf } from '../sql/identifiers';
-import { listStatement } from '../sql/list-statement';
+import { listStatement, type ListRead } from '../sql/list-statement';
 import { pagePlanner, type PagePlan } from '../sql/page-plan';
 import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
 import type { JoinSelection, NodeSelection } from './lookahead';
-import { JOINED, rowBuilder } from '../sql/row-builder';
+import { rowBuilder } from '../sql/row-builder';
 import { primeJoined, type Join } from '../loaders/child-pages';
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */
@@ -49,7 +49,8 @@ export async function listPage<Row extends { id: number }>(
 ): Promise<Page<Row>> {
   const page = pageArgs(args, listScope(model, sort));
   const descending = Boolean(sort.descending) !== page.backward;
-  const rows = page.size === 0 ? [] : ((await ownStatement(db, model, where, sort.fields, descending, page.cursor, page.size + 1, related)) ?? (await prismaRows(db, model, where, sort.fields, descending, page.cursor, page.size + 1, related)));
+  const read: ListRead = { where, fields: sort.fields, descending, after: page.cursor, limit: page.size + 1 };
+  const rows = page.size === 0 ? [] : ((await ownRows(db, model, read, related)) ?? (await prismaRows(db, model, read)));
   if (byId) for (const row of rows as Row[]) byId.prime(row.id, row);
   const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
   return toPage(rows as Row[], page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
@@ -73,9 +74,9 @@ function listPlan(model: ModelName, related: ListJoins | undefined): PagePlan {
   return planner.planFor(select);
 }
 
-async function ownStatement(db: RequestDb, model: ModelName, where: Record<string, unknown>, fields: string[], descending: boolean, after: unknown[] | undefined, limit: number, related?: ListJoins): Promise<object[] | undefined> {
+async function ownRows(db: RequestDb, model: ModelName, read: ListRead, related?: ListJoins): Promise<object[] | undefined> {
   const plan = listPlan(model, related);
-  const statement = listStatement(model, plan, { where, fields, descending, after, limit });
+  const statement = listStatement(model, plan, read);
   if (!statement) return undefined;
   const build = rowBuilder(model, plan, false, true);
   const rows = (await db.rows(statement.sql, statement.params)).map(build);
@@ -83,58 +84,25 @@ async function ownStatement(db: RequestDb, model: ModelName, where: Record<strin
   return rows;
 }
 
-// The list by Prisma, for a filter our statement does not write.
-async function prismaRows(db: RequestDb, model: ModelName, where: Record<string, unknown>, fields: string[], descending: boolean, after: unknown[] | undefined, limit: number, related?: ListJoins): Promise<object[]> {
-  const include = related && includeOf(related.selected, related.joins);
+// The list by Prisma, for a filter our statement does not write (a relation filter, such
+// as an employee's customers). Its relations are then read by their loaders.
+async function prismaRows(db: RequestDb, model: ModelName, { where, fields, descending, after, limit }: ListRead): Promise<object[]> {
   const seek = after ? keyset(fields, after, descending ? 'lt' : 'gt') : undefined;
-  const rows = (await db.run((prisma) =>
+  return (await db.run((prisma) =>
     delegate(prisma, model).findMany({
       where: seek ? { AND: [where, seek] } : where,
       orderBy: fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
       take: limit,
-      ...(include && { include, relationLoadStrategy: 'join' }),
     }),
   )) as object[];
-  if (include) hangJoined(rows, related!.selected, related!.joins);
-  return rows;
 }
 
 // Rows strictly beyond `values` in (f1, f2, …) order: f1 ⋛ v1 OR (f1 = v1 AND f2 ⋛ v2) …
-function keyset(fields: string[], values: unknown[], op: 'gt' | 'lt'): Record<string, unknown> {
+function keyset(fields: readonly string[], values: readonly unknown[], op: 'gt' | 'lt'): Record<string, unknown> {
   return {
     OR: fields.map((field, i) => ({
       ...Object.fromEntries(fields.slice(0, i).map((f, j) => [f, values[j]])),
       [field]: { [op]: values[i] },
     })),
   };
-}
-
-// Prisma's `include` of the selected relations that `joins` allows, in depth.
-function includeOf(selected: readonly JoinSelection[], joins: Record<string, Join>): Record<string, unknown> | undefined {
-  let include: Record<string, unknown> | undefined;
-  for (const [name, , nested] of selected) {
-    if (!Object.hasOwn(joins, name)) continue;
-    const inner = nested && joins[name].joins ? includeOf(nested, joins[name].joins!) : undefined;
-    (include ??= {})[name] = inner ? { include: inner } : true;
-  }
-  return include;
-}
-
-type Included = Record<string, unknown> & { id: number; [JOINED]?: Record<string, unknown> };
-
-// Each row's included relations become its joined rows (as a child page's are), primed into their loaders.
-function hangJoined(rows: readonly object[], selected: readonly JoinSelection[], joins: Record<string, Join>): void {
-  for (const [name, , nested] of selected) {
-    if (!Object.hasOwn(joins, name)) continue;
-    const { byId, joins: inner } = joins[name];
-    const related: Included[] = [];
-    for (const row of rows as Included[]) {
-      const other = (row[name] ?? null) as Included | null;
-      (row[JOINED] ??= {})[name] = other;
-      if (other) related.push(other);
-    }
-    if (nested && inner) hangJoined(related, nested, inner);
-    const loader = byId();
-    for (const other of related) loader.prime(other.id, other);
-  }
 }

@@ -11,6 +11,7 @@
  * filter holds anything else is left to Prisma (`undefined`).
  */
 import { modelMeta, type ModelName } from '../generated/model-meta';
+import { Prisma } from '../generated/prisma/client';
 import { columnOf, tableOf, typeOf } from './identifiers';
 import { aliased, joinClauses, rowColumns } from './page-statement';
 import type { PagePlan } from './page-plan';
@@ -30,11 +31,33 @@ export interface ListRead {
   limit: number;
 }
 
-// A filter's values go in as numbers (Int fields, 32 bits as Prisma's Int) and text
-// (String fields): PostgreSQL infers their types from the columns they are compared with.
-const SCALARS = new Map<string, (value: unknown) => boolean>([
-  ['Int', (value) => Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31],
-  ['String', (value) => typeof value === 'string'],
+/** How a value of one Prisma type goes into a statement: whether it is one, its parameter, and the SQL reading that. */
+interface Scalar {
+  accepts(value: unknown): boolean;
+  param(value: unknown): unknown;
+  read(placeholder: string): string;
+}
+
+const asIs = (value: unknown) => value;
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const instant = (value: unknown) => (value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN);
+
+// Integers and text go in as they are: PostgreSQL infers their types from the columns they
+// are compared with. Decimals go in as their text, read as numeric (exact). Instants go in
+// as milliseconds since the epoch, read as UTC wall time: a timestamp without a zone holds
+// UTC, as Prisma writes it, and a date compares as its midnight.
+const SCALARS = new Map<string, Scalar>([
+  ['Int', { accepts: (value) => Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31, param: asIs, read: (p) => p }],
+  ['String', { accepts: (value) => typeof value === 'string', param: asIs, read: (p) => p }],
+  [
+    'Decimal',
+    {
+      accepts: (value) => (typeof value === 'number' && Number.isFinite(value)) || ((typeof value === 'string' || Prisma.Decimal.isDecimal(value)) && NUMERIC.test(String(value))),
+      param: String,
+      read: (p) => `${p}::numeric`,
+    },
+  ],
+  ['DateTime', { accepts: (value) => Number.isFinite(instant(value)), param: instant, read: (p) => `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')` }],
 ]);
 const COMPARISONS = new Map([
   ['equals', '='],
@@ -54,7 +77,7 @@ export function listStatement(model: ModelName, plan: PagePlan, read: ListRead):
   if (read.after && !read.after.every((value, i) => isScalarOf(model, read.fields[i], value))) return undefined;
   const conditions = filter === '' ? [] : [filter];
   const columns = read.fields.map((f) => `c.${columnOf(model, f)}`);
-  if (read.after) conditions.push(`(${columns.join(', ')}) ${read.descending ? '<' : '>'} (${read.after.map((value) => place(params, value)).join(', ')})`);
+  if (read.after) conditions.push(`(${columns.join(', ')}) ${read.descending ? '<' : '>'} (${read.after.map((value, i) => valueOf(model, read.fields[i], value, params)).join(', ')})`);
   const direction = read.descending ? ' DESC' : '';
   // Unfiltered, the plan is the same for any page size, so the size is hidden from the
   // planner (as in ./page-statement.ts) and the plan made once. A filter's best plan
@@ -71,7 +94,12 @@ export function listStatement(model: ModelName, plan: PagePlan, read: ListRead):
 }
 
 const place = (params: unknown[], value: unknown) => `$${params.push(value)}`;
-const isScalarOf = (model: ModelName, field: string, value: unknown) => SCALARS.get(typeOf(model, field))?.(value) ?? false;
+const isScalarOf = (model: ModelName, field: string, value: unknown) => SCALARS.get(typeOf(model, field))?.accepts(value) ?? false;
+// A value of `model.field` as a parameter (checked by isScalarOf first).
+function valueOf(model: ModelName, field: string, value: unknown, params: unknown[]): string {
+  const scalar = SCALARS.get(typeOf(model, field))!;
+  return scalar.read(place(params, scalar.param(value)));
+}
 
 // The SQL of a Prisma `where` over `model`'s columns: '' for no condition, undefined for a form not written here.
 function condition(model: ModelName, where: Record<string, unknown>, params: unknown[]): string | undefined {
@@ -104,7 +132,7 @@ function combined(model: ModelName, key: 'AND' | 'OR', value: unknown, params: u
 function fieldTerm(model: ModelName, field: string, value: unknown, params: unknown[]): string | undefined {
   if (!Object.hasOwn(modelMeta[model].types, field) || !SCALARS.has(typeOf(model, field))) return undefined;
   const column = `c.${columnOf(model, field)}`;
-  if (isScalarOf(model, field, value)) return `${column} = ${place(params, value)}`;
+  if (isScalarOf(model, field, value)) return `${column} = ${valueOf(model, field, value, params)}`;
   if (value === null || typeof value !== 'object') return undefined;
   const { contains, mode, ...rest } = value as Record<string, unknown>;
   const terms: string[] = [];
@@ -117,7 +145,7 @@ function fieldTerm(model: ModelName, field: string, value: unknown, params: unkn
     if (operand === undefined) continue;
     const comparison = COMPARISONS.get(op);
     if (!comparison || !isScalarOf(model, field, operand)) return undefined;
-    terms.push(`${column} ${comparison} ${place(params, operand)}`);
+    terms.push(`${column} ${comparison} ${valueOf(model, field, operand, params)}`);
   }
   return terms.join(' AND ');
 }
