@@ -4,10 +4,10 @@ import type { RequestDb } from '../db/request-db';
 import { delegate } from '../db/delegate';
 import { fieldsOf, typeOf } from '../sql/identifiers';
 import { listStatement, type ListRead } from '../sql/list-statement';
-import { pagePlanner, type PagePlan } from '../sql/page-plan';
+import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
 import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
 import type { JoinSelection, NodeSelection } from './lookahead';
-import { rowBuilder } from '../sql/row-builder';
+import { JOINED, rowBuilder } from '../sql/row-builder';
 import { primeJoined, type Join } from '../loaders/child-pages';
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */
@@ -50,8 +50,7 @@ export async function listPage<Row extends { id: number }>(
   const page = pageArgs(args, listScope(model, sort));
   const descending = Boolean(sort.descending) !== page.backward;
   const read: ListRead = { where, fields: sort.fields, descending, after: page.cursor, limit: page.size + 1 };
-  const rows = page.size === 0 ? [] : ((await ownRows(db, model, read, related)) ?? (await prismaRows(db, model, read)));
-  if (byId) for (const row of rows as Row[]) byId.prime(row.id, row);
+  const rows = page.size === 0 ? [] : ((await ownRows(db, model, read, related, byId)) ?? (await prismaRows(db, model, read, byId)));
   const sortKey = (row: Row) => sort.fields.map((field) => (row as Record<string, unknown>)[field]);
   return toPage(rows as Row[], page, sortKey, () => db.run((prisma) => delegate(prisma, model).count({ where })));
 }
@@ -64,37 +63,50 @@ interface ListPlanner {
 }
 const planners = new Map<string, ListPlanner>();
 const NO_JOINS: readonly JoinSelection[] = [];
+
+// What a plan needs of a request's joins (the relations, not their loaders): the planner
+// outlives the request, and must not keep its loaders and their rows alive.
+function specsOf(joins: Readonly<Record<string, JoinSpec>>): Record<string, JoinSpec> {
+  return Object.fromEntries(Object.entries(joins).map(([name, { via, model, joins: inner }]) => [name, { via, model, ...(inner && { joins: specsOf(inner) }) }]));
+}
 function listPlan(model: ModelName, related: ListJoins | undefined): PagePlan {
   const key = `${model}:${related ? 'joined' : 'bare'}`;
   let planner = planners.get(key);
-  if (!planner) planners.set(key, (planner = { planFor: pagePlanner(model, related?.joins ?? {}), selections: new WeakMap() }));
+  if (!planner) planners.set(key, (planner = { planFor: pagePlanner(model, specsOf(related?.joins ?? {})), selections: new WeakMap() }));
   const joins = related?.selected ?? NO_JOINS;
   let select = planner.selections.get(joins);
   if (!select) planner.selections.set(joins, (select = { fields: fieldsOf(model), joins }));
   return planner.planFor(select);
 }
 
-async function ownRows(db: RequestDb, model: ModelName, read: ListRead, related?: ListJoins): Promise<object[] | undefined> {
+async function ownRows(db: RequestDb, model: ModelName, read: ListRead, related: ListJoins | undefined, byId: Loader | undefined): Promise<object[] | undefined> {
   const plan = listPlan(model, related);
   const statement = listStatement(model, plan, read);
   if (!statement) return undefined;
   const build = rowBuilder(model, plan, false, true);
   const rows = (await db.rows(statement.sql, statement.params)).map(build);
   if (related) primeJoined(rows, plan, related.joins);
+  // A row is read whole, but may carry relations read in part, which a later lookup by id
+  // must not take for whole: it is primed without them then, to read them itself.
+  if (byId) for (const row of rows) byId.prime(row.id as number, plan.whole ? row : { ...row, [JOINED]: undefined });
   return rows;
 }
 
+type Loader = DataLoader<number, any>;
+
 // The list by Prisma, for a filter our statement does not write (a relation filter, such
 // as an employee's customers). Its relations are then read by their loaders.
-async function prismaRows(db: RequestDb, model: ModelName, { where, fields, descending, after, limit }: ListRead): Promise<object[]> {
+async function prismaRows(db: RequestDb, model: ModelName, { where, fields, descending, after, limit }: ListRead, byId: Loader | undefined): Promise<object[]> {
   const seek = after ? keyset(fields, after, descending ? 'lt' : 'gt') : undefined;
-  return (await db.run((prisma) =>
+  const rows = (await db.run((prisma) =>
     delegate(prisma, model).findMany({
       where: seek ? { AND: [where, seek] } : where,
       orderBy: fields.map((field) => ({ [field]: descending ? 'desc' : 'asc' })),
       take: limit,
     }),
-  )) as object[];
+  )) as Array<{ id: number }>;
+  if (byId) for (const row of rows) byId.prime(row.id, row);
+  return rows;
 }
 
 // Rows strictly beyond `values` in (f1, f2, …) order: f1 ⋛ v1 OR (f1 = v1 AND f2 ⋛ v2) …

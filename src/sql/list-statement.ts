@@ -40,12 +40,17 @@ interface Scalar {
 
 const asIs = (value: unknown) => value;
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const instant = (value: unknown) => (value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN);
+// An instant as UTC wall time to the millisecond ('2024-05-01T12:00:00.000'), for years 0–9999.
+const utcText = (value: unknown) => {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  const text = date && !Number.isNaN(date.getTime()) ? date.toISOString() : '';
+  return /^\d{4}-/.test(text) ? text.slice(0, -1) : undefined;
+};
 
 // Integers and text go in as they are: PostgreSQL infers their types from the columns they
 // are compared with. Decimals go in as their text, read as numeric (exact). Instants go in
-// as milliseconds since the epoch, read as UTC wall time: a timestamp without a zone holds
-// UTC, as Prisma writes it, and a date compares as its midnight.
+// as UTC wall time, read as a timestamp (exact): a timestamp without a zone holds UTC, as
+// Prisma writes it, and a date compares as its midnight, whatever the session's zone.
 const SCALARS = new Map<string, Scalar>([
   ['Int', { accepts: (value) => Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31, param: asIs, read: (p) => p }],
   ['String', { accepts: (value) => typeof value === 'string', param: asIs, read: (p) => p }],
@@ -57,7 +62,7 @@ const SCALARS = new Map<string, Scalar>([
       read: (p) => `${p}::numeric`,
     },
   ],
-  ['DateTime', { accepts: (value) => Number.isFinite(instant(value)), param: instant, read: (p) => `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')` }],
+  ['DateTime', { accepts: (value) => utcText(value) !== undefined, param: utcText, read: (p) => `${p}::timestamp` }],
 ]);
 const COMPARISONS = new Map([
   ['equals', '='],
@@ -136,11 +141,14 @@ function fieldTerm(model: ModelName, field: string, value: unknown, params: unkn
   if (value === null || typeof value !== 'object') return undefined;
   const { contains, mode, ...rest } = value as Record<string, unknown>;
   const terms: string[] = [];
+  if (mode !== undefined && (contains === undefined || (mode !== 'insensitive' && mode !== 'default') || Object.values(rest).some((v) => v !== undefined))) {
+    return undefined; // a mode applies to every operator beside it: written here for `contains` alone
+  }
   if (contains !== undefined) {
     // Prisma's `contains` is a LIKE pattern between two %: its text is escaped by whoever builds the filter.
-    if (typeof contains !== 'string' || (mode !== undefined && mode !== 'insensitive' && mode !== 'default')) return undefined;
+    if (typeof contains !== 'string' || typeOf(model, field) !== 'String') return undefined;
     terms.push(`${column} ${mode === 'insensitive' ? 'ILIKE' : 'LIKE'} ${place(params, `%${contains}%`)}`);
-  } else if (mode !== undefined) return undefined;
+  }
   for (const [op, operand] of Object.entries(rest)) {
     if (operand === undefined) continue;
     const comparison = COMPARISONS.get(op);

@@ -1,3 +1,4 @@
+import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { delegate } from '../../src/db/delegate';
 import { Prisma } from '../../src/generated/prisma/client';
@@ -11,14 +12,19 @@ import { useTestApi } from '../helpers/api';
 
 // Top-level lists are read by our own statement where their filter is one it writes.
 // Its rows must be Prisma's: the same filter, order and cursor, the same values, whatever
-// the server's time zone.
+// the time zone of Node and of the database session.
 process.env.TZ = 'America/New_York';
 const handle = useTestApi();
+let zoned: Database;
+beforeAll(() => {
+  zoned = openDatabase(`${handle.database.url}?connection_limit=2&options=${encodeURIComponent('-c TimeZone=America/New_York')}`);
+});
+afterAll(() => zoned?.close());
 
 const plain = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Prisma.Decimal ? v.toString() : v]));
 const wholeRows = (model: ModelName) => pagePlanner(model, {})({ fields: fieldsOf(model), joins: [] });
 
-async function ours(model: ModelName, read: ListRead, db = new RequestDb(handle.api.db, 2)) {
+async function ours(model: ModelName, read: ListRead, db = new RequestDb(zoned, 2)) {
   const plan = wholeRows(model);
   const statement = listStatement(model, plan, read);
   if (!statement) throw new Error(`no statement for ${JSON.stringify(read.where)}`);
@@ -27,7 +33,7 @@ async function ours(model: ModelName, read: ListRead, db = new RequestDb(handle.
 
 // Prisma's whole list in the same order, cut after the cursor's row: an oracle that shares no code with ours.
 async function prismas(model: ModelName, { where, fields, descending, after, limit }: ListRead) {
-  const all = ((await delegate(handle.api.db.prisma, model).findMany({ where, orderBy: fields.map((f) => ({ [f]: descending ? 'desc' : 'asc' })) })) as object[]).map(plain);
+  const all = ((await delegate(zoned.prisma, model).findMany({ where, orderBy: fields.map((f) => ({ [f]: descending ? 'desc' : 'asc' })) })) as object[]).map(plain);
   const key = (row: Record<string, unknown>) => JSON.stringify(fields.map((f) => row[f]));  // Dates as ISO text, as a cursor holds them
   const from = after ? all.findIndex((row) => key(row) === JSON.stringify(after)) + 1 : 0;
   return all.slice(from, from + limit);
@@ -70,10 +76,31 @@ describe('a top-level list read by our own statement', () => {
     expect(await ours(model, { ...read, after })).toEqual(expected);
   });
 
+  it('runs in the session time zone the test means', async () => {
+    expect((await zoned.pool.query('SHOW TimeZone')).rows[0].TimeZone).toBe('America/New_York');
+  });
+
+  it('compares instants exactly, as UTC, whatever the session’s zone', async () => {
+    const { invoiceDate } = (await zoned.prisma.invoice.findFirst({ orderBy: { id: 'asc' } }))!;
+    const at = (hours: number) => new Date(invoiceDate.getTime() + hours * 3_600_000);
+    for (const where of [{ invoiceDate: { gte: invoiceDate, lte: invoiceDate } }, { invoiceDate: { gt: at(1), lt: at(24) } }, { invoiceDate: { gt: at(-24), lt: at(-1) } }]) {
+      const read: ListRead = { where, fields: ['invoiceDate', 'id'], descending: false, limit: 50 };
+      expect({ where, rows: await ours('Invoice', read) }).toEqual({ where, rows: await prismas('Invoice', read) });
+    }
+  });
+
+  it('matches text case-insensitively, as Prisma does', async () => {
+    const read: ListRead = { where: { title: contains('E', 'f') }, fields: ['title', 'id'], descending: false, limit: 30 };
+    const rows = await ours('Album', read);
+    expect(rows.some((row) => !String(row.title).includes('E'))).toBe(true);
+    expect(rows).toEqual(await prismas('Album', read));
+  });
+
   it('reads the same rows inside a transaction, where they come through Prisma', async () => {
-    const read: ListRead = { where: { title: contains('e', 'f') }, fields: ['title', 'id'], descending: false, limit: 8 };
-    const expected = await prismas('Album', read);
-    expect(await new RequestDb(handle.api.db, 2).transaction((tx) => ours('Album', read, tx))).toEqual(expected);
+    for (const [, model, read] of cases) {
+      const expected = await prismas(model, read);
+      expect(await new RequestDb(zoned, 2).transaction((tx) => ours(model, read, tx))).toEqual(expected);
+    }
   });
 
   it('leaves to Prisma a filter or cursor it does not write', () => {
@@ -90,7 +117,28 @@ describe('a top-level list read by our own statement', () => {
     expect(listStatement('Customer', plan, read({ where: { id: { gte: 2 ** 31 } } }))).toBeUndefined();
     expect(listStatement('Customer', plan, read({ where: { constructor: 1 } }))).toBeUndefined();
     expect(listStatement('Customer', plan, read({ where: { id: { constructor: 1 } } }))).toBeUndefined();
+    // A mode beside other operators, or a substring of a number, are Prisma's to read or refuse.
+    expect(listStatement('Customer', plan, read({ where: { lastName: { equals: 'x', mode: 'insensitive' } } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { lastName: { contains: 'x', gt: 'a', mode: 'insensitive' } } }))).toBeUndefined();
+    expect(listStatement('Customer', plan, read({ where: { id: { contains: '1' } } }))).toBeUndefined();
+    // Instants beyond year 9999 do not fit the text PostgreSQL reads.
+    expect(listStatement('Invoice', wholeRows('Invoice'), { where: { invoiceDate: { lt: new Date('+010000-01-01T00:00:00Z') } }, fields: ['id'], descending: false, limit: 5 })).toBeUndefined();
     // A filter's values never enter the text: they are parameters.
     expect(listStatement('Customer', plan, read({ where: { lastName: "x'; DROP TABLE customer; --" } }))).toEqual({ sql: expect.not.stringContaining('DROP'), params: ["x'; DROP TABLE customer; --", 5] });
+  });
+
+  it('primes a row whose relations it read in part without them, so a later lookup reads them whole', async () => {
+    const first = await handle.api.query('{ album(id: "1") { artist { name } tracks(first: 1) { nodes { id album { title } } } } }');
+    expect(first.errors).toBeUndefined();
+    const trackId = first.data.album.tracks.nodes[0].id;
+    // The list reads its rows' artists and albums with the id alone; the track's album, looked
+    // up after the list is read, finds the album primed, and must still read its artist's name.
+    const answer = await handle.api.query(`{
+      albums(first: 3, orderBy: { field: ID }) { nodes { id artist { id } } }
+      tracks(first: 3, orderBy: { field: ID }) { nodes { id album { id } } }
+      track(id: "${trackId}") { album { title artist { name } } }
+    }`);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.track.album).toEqual({ title: first.data.album.tracks.nodes[0].album.title, artist: { name: first.data.album.artist.name } });
   });
 });

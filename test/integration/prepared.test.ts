@@ -84,7 +84,7 @@ describe('prepared statements', () => {
           expect({ statement, wholeTables: wholeTables(lines), plan: wholeTables(lines).length ? lines : [] }).toEqual({ statement, wholeTables: [], plan: [] });
           // A page aggregates its rows as the loop over the parents yields them, each
           // parent's page in its own order: nothing sorts them all again.
-          const outermost = lines.map((line) => /^\s*(?:->\s+)?(Sort|Nested Loop)\b/.exec(line)?.[1]).find(Boolean);
+          const outermost = lines.map((line) => /^\s*(?:->\s+)?(Sort|Incremental Sort|Gather Merge|Gather|Nested Loop)\b/.exec(line)?.[1]).find(Boolean);
           if (statement.includes('LATERAL')) expect({ statement, outermost }).toEqual({ statement, outermost: 'Nested Loop' });
         }
       } finally {
