@@ -4,11 +4,12 @@ import type { RequestDb } from '../db/request-db';
 import { delegate } from '../db/delegate';
 import { fieldsOf, typeOf } from '../sql/identifiers';
 import { listStatement, type ListRead } from '../sql/list-statement';
-import { pagePlanner, type JoinSpec, type PagePlan } from '../sql/page-plan';
+import { pagePlanner, type PagePlan } from '../sql/page-plan';
 import { pageArgs, toPage, type ConnectionArgs, type CursorScope, type Page } from './connections';
 import type { JoinSelection, NodeSelection } from './lookahead';
 import { JOINED, rowBuilder } from '../sql/row-builder';
 import { primeJoined, type Join } from '../loaders/child-pages';
+import type { Loaders } from '../loaders';
 
 /** Sort order of a top-level list: fields in priority order, the last one unique. */
 export interface Sort {
@@ -25,10 +26,11 @@ function listScope(model: ModelName, sort: Sort): CursorScope {
   return scope;
 }
 
-/** The to-one relations a list's statement may read, and those the client selected on its rows. */
+/** The to-one relations a list's statement may read, those the client selected on its rows, and the loaders they prime. */
 export interface ListJoins {
-  joins: Record<string, Join>;
+  joins: Readonly<Record<string, Join>>;
   selected: readonly JoinSelection[];
+  loaders: Loaders;
 }
 
 /**
@@ -63,16 +65,10 @@ interface ListPlanner {
 }
 const planners = new Map<string, ListPlanner>();
 const NO_JOINS: readonly JoinSelection[] = [];
-
-// What a plan needs of a request's joins (the relations, not their loaders): the planner
-// outlives the request, and must not keep its loaders and their rows alive.
-function specsOf(joins: Readonly<Record<string, JoinSpec>>): Record<string, JoinSpec> {
-  return Object.fromEntries(Object.entries(joins).map(([name, { via, model, joins: inner }]) => [name, { via, model, ...(inner && { joins: specsOf(inner) }) }]));
-}
 function listPlan(model: ModelName, related: ListJoins | undefined): PagePlan {
   const key = `${model}:${related ? 'joined' : 'bare'}`;
   let planner = planners.get(key);
-  if (!planner) planners.set(key, (planner = { planFor: pagePlanner(model, specsOf(related?.joins ?? {})), selections: new WeakMap() }));
+  if (!planner) planners.set(key, (planner = { planFor: pagePlanner(model, related?.joins ?? {}), selections: new WeakMap() }));
   const joins = related?.selected ?? NO_JOINS;
   let select = planner.selections.get(joins);
   if (!select) planner.selections.set(joins, (select = { fields: fieldsOf(model), joins }));
@@ -85,7 +81,7 @@ async function ownRows(db: RequestDb, model: ModelName, read: ListRead, related:
   if (!statement) return undefined;
   const build = rowBuilder(model, plan, false, true);
   const rows = (await db.rows(statement.sql, statement.params)).map(build);
-  if (related) primeJoined(rows, plan, related.joins);
+  if (related) primeJoined(rows, plan, related.joins, related.loaders);
   // A row is read whole, but may carry relations read in part, which a later lookup by id
   // must not take for whole: it is primed without them then, to read them itself.
   if (byId) for (const row of rows) byId.prime(row.id as number, plan.whole ? row : { ...row, [JOINED]: undefined });

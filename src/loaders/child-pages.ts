@@ -9,6 +9,7 @@ import { JOINED, ORDER, PARENT, rowBuilder, type PageRow } from '../sql/row-buil
 import { fieldsOf } from '../sql/identifiers';
 import { badUserInput } from '../errors';
 import { groupBy, loaderOptions, recordBatch, type LoaderSite } from './batch';
+import type { ByIdName, Loaders } from './index';
 
 /** A key of a to-many loader: whose children, which page of them, and what of them to read. */
 export interface ChildPageKey {
@@ -47,14 +48,18 @@ export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLR
   return { parentId, page, select: selectionOnNodes(info, joinable) };
 }
 
-/** A to-one relation that can be read by a join and primed into its loader, with those of its row. */
+/**
+ * A to-one relation that can be read by a join and primed into a by-id loader of a
+ * request (named, so the relation is described once for every request), with those of
+ * its row.
+ */
 export interface Join extends JoinSpec {
-  byId: () => DataLoader<number, any>;
-  joins?: Record<string, Join>;
+  byId: ByIdName;
+  joins?: Readonly<Record<string, Join>>;
 }
 
 /** Where a parent's children are, and the to-one relations a page of them may read in its own statement. */
-export type Children = ChildSource & { joins?: Record<string, Join> };
+export type Children = ChildSource & { joins?: Readonly<Record<string, Join>> };
 
 type Joined = { id: number; [JOINED]?: Record<string, Joined | null> };
 
@@ -65,13 +70,13 @@ const isBelow = (inner: PlannedJoin, outer: PlannedJoin) => inner.path.length > 
  * Rows joined whole are primed into their by-id loaders, so later lookups cost nothing; a
  * row carrying a part-read row joined to it is not, since a resolver would take that part.
  */
-export function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<string, Join>): void {
+export function primeJoined(rows: PageRow[], plan: PagePlan, joins: Readonly<Record<string, Join>>, loaders: Loaders): void {
   for (const join of plan.joined) {
     if (!isWhole(join) || !plan.joined.every((other) => !isBelow(other, join) || isWhole(other))) continue;
     const { path } = join;
     let spec: Join = { joins } as Join;
     for (const name of path) spec = spec.joins![name];
-    const loader = spec.byId();
+    const loader = loaders[spec.byId] as DataLoader<number, unknown>;
     for (const row of rows) {
       let other: Joined | null | undefined = row as unknown as Joined;
       for (const name of path) other = other?.[JOINED]?.[name];
@@ -88,7 +93,7 @@ export function primeJoined(rows: PageRow[], plan: PagePlan, joins: Record<strin
  * albums hold.
  */
 export function pageByParent<Row extends { id: number }>(
-  { db, style, name }: LoaderSite,
+  { db, style, name, loaders }: LoaderSite & { loaders: Loaders },
   children: Children,
   count: () => DataLoader<number, number>,
   /** The child's by-id loader, primed with every row read whole. */
@@ -115,7 +120,7 @@ export function pageByParent<Row extends { id: number }>(
     // With no rows, every column is null (array_agg of nothing).
     const rows = new Array<PageRow>(columns[0]?.length ?? 0);
     for (let r = 0; r < rows.length; r++) rows[r] = build(columns, r);
-    primeJoined(rows, plan, joins);
+    primeJoined(rows, plan, joins, loaders);
     const cache = plan.whole ? byId?.() : undefined;
     if (cache) for (const row of rows) cache.prime(row.id as number, row as unknown as Row);
     const byParent = groupBy(rows as unknown as Array<Row & PageRow>, (row) => row[PARENT]);

@@ -49,30 +49,29 @@ export interface Loaders {
   lineCountByInvoiceId: PerParent;
 }
 
-/** To-one relations of a track that a page of tracks reads in its own statement, an album's artist too. */
-export const TRACK_JOINS: Joinable = { album: { artist: {} }, genre: {}, mediaType: {} };
+/** The loaders of rows by id, which joined rows are primed into. */
+export type ByIdName = { [K in keyof Loaders]: K extends `${string}ById` ? K : never }[keyof Loaders];
 
-function trackJoins(l: Loaders): Record<string, Join> {
-  return {
-    album: { via: 'albumId', model: 'Album', byId: () => l.albumById, joins: { artist: { via: 'artistId', model: 'Artist', byId: () => l.artistById } } },
-    genre: { via: 'genreId', model: 'Genre', byId: () => l.genreById },
-    mediaType: { via: 'mediaTypeId', model: 'MediaType', byId: () => l.mediaTypeById },
-  };
-}
+const ARTIST: Join = { via: 'artistId', model: 'Artist', byId: 'artistById' };
+
+/** To-one relations of a track that a page of tracks reads in its own statement, an album's artist too. */
+const TRACK_RELATIONS: Readonly<Record<string, Join>> = {
+  album: { via: 'albumId', model: 'Album', byId: 'albumById', joins: { artist: ARTIST } },
+  genre: { via: 'genreId', model: 'Genre', byId: 'genreById' },
+  mediaType: { via: 'mediaTypeId', model: 'MediaType', byId: 'mediaTypeById' },
+};
 
 /** To-one relations of an album that a list of albums reads in its own statement. */
-export const ALBUM_JOINS: Joinable = { artist: {} };
-
-function albumJoins(l: Loaders): Record<string, Join> {
-  return { artist: { via: 'artistId', model: 'Artist', byId: () => l.artistById } };
-}
+const ALBUM_RELATIONS: Readonly<Record<string, Join>> = { artist: ARTIST };
 
 /** To-one relations of an invoice line that a page of lines reads in its own statement, and the track's. */
-export const LINE_JOINS: Joinable = { track: TRACK_JOINS };
+const LINE_RELATIONS: Readonly<Record<string, Join>> = { track: { via: 'trackId', model: 'Track', byId: 'trackById', joins: TRACK_RELATIONS } };
 
-function lineJoins(l: Loaders): Record<string, Join> {
-  return { track: { via: 'trackId', model: 'Track', byId: () => l.trackById, joins: trackJoins(l) } };
-}
+// The relations' names alone, in depth: what the look-ahead of a selection follows.
+const joinable = (joins: Readonly<Record<string, Join>>): Joinable => Object.fromEntries(Object.entries(joins).map(([name, join]) => [name, join.joins ? joinable(join.joins) : {}]));
+
+export const TRACK_JOINS = joinable(TRACK_RELATIONS);
+export const LINE_JOINS = joinable(LINE_RELATIONS);
 
 type Factories = { [K in keyof Loaders]: (site: LoaderSite & { loaders: Loaders }) => Loaders[K] };
 
@@ -89,18 +88,18 @@ const factories: Factories = {
 
   albumsByArtistId: (c) => pageByParent(c, { model: 'Album', parentField: 'artistId' }, () => c.loaders.albumCountByArtistId, () => c.loaders.albumById),
   tracksByAlbumId: (c) =>
-    pageByParent(c, { model: 'Track', parentField: 'albumId', joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByAlbumId, () => c.loaders.trackById),
+    pageByParent(c, { model: 'Track', parentField: 'albumId', joins: TRACK_RELATIONS }, () => c.loaders.trackCountByAlbumId, () => c.loaders.trackById),
   tracksByGenreId: (c) =>
-    pageByParent(c, { model: 'Track', parentField: 'genreId', joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByGenreId, () => c.loaders.trackById),
+    pageByParent(c, { model: 'Track', parentField: 'genreId', joins: TRACK_RELATIONS }, () => c.loaders.trackCountByGenreId, () => c.loaders.trackById),
   tracksByPlaylistId: (c) =>
-    pageByParent(c, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId', orderBy: 'position' }, joins: trackJoins(c.loaders) }, () => c.loaders.trackCountByPlaylistId, () => c.loaders.trackById),
+    pageByParent(c, { model: 'Track', through: { model: 'PlaylistTrack', parentField: 'playlistId', childField: 'trackId', orderBy: 'position' }, joins: TRACK_RELATIONS }, () => c.loaders.trackCountByPlaylistId, () => c.loaders.trackById),
   playlistsByTrackId: (c) =>
     pageByParent(c, { model: 'Playlist', through: { model: 'PlaylistTrack', parentField: 'trackId', childField: 'playlistId' } }, () => c.loaders.playlistCountByTrackId, () => c.loaders.playlistById),
   reportsByEmployeeId: (c) => pageByParent(c, { model: 'Employee', parentField: 'reportsToId' }, () => c.loaders.reportCountByEmployeeId, () => c.loaders.employeeById),
   customersBySupportRepId: (c) =>
     pageByParent(c, { model: 'Customer', parentField: 'supportRepId' }, () => c.loaders.customerCountBySupportRepId, () => c.loaders.customerById),
   invoicesByCustomerId: (c) => pageByParent(c, { model: 'Invoice', parentField: 'customerId' }, () => c.loaders.invoiceCountByCustomerId, () => c.loaders.invoiceById),
-  linesByInvoiceId: (c) => pageByParent(c, { model: 'InvoiceLine', parentField: 'invoiceId', joins: lineJoins(c.loaders) }, () => c.loaders.lineCountByInvoiceId),
+  linesByInvoiceId: (c) => pageByParent(c, { model: 'InvoiceLine', parentField: 'invoiceId', joins: LINE_RELATIONS }, () => c.loaders.lineCountByInvoiceId),
 
   albumCountByArtistId: (c) => aggregateByParent(c, 'Album', 'artistId'),
   trackCountByAlbumId: (c) => aggregateByParent(c, 'Track', 'albumId'),
@@ -145,7 +144,7 @@ export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Load
   return loaders;
 }
 
-const LIST_JOINS = { Album: [ALBUM_JOINS, albumJoins], Track: [TRACK_JOINS, trackJoins] } as const;
+const LIST_JOINS = { Album: [joinable(ALBUM_RELATIONS), ALBUM_RELATIONS], Track: [TRACK_JOINS, TRACK_RELATIONS] } as const;
 
 /**
  * The to-one relations a top-level list of `model` reads in its own statement, as the
@@ -153,7 +152,7 @@ const LIST_JOINS = { Album: [ALBUM_JOINS, albumJoins], Track: [TRACK_JOINS, trac
  */
 export function listJoins(l: Loaders, model: keyof typeof LIST_JOINS, info: GraphQLResolveInfo): ListJoins | undefined {
   if (!(l as Built)[SITE].style.joins) return undefined;
-  const [joinable, joins] = LIST_JOINS[model];
-  const { joins: selected } = selectionOnNodes(info, joinable);
-  return selected.length ? { joins: joins(l), selected } : undefined;
+  const [names, joins] = LIST_JOINS[model];
+  const { joins: selected } = selectionOnNodes(info, names);
+  return selected.length ? { joins, selected, loaders: l } : undefined;
 }
