@@ -90,12 +90,21 @@ export function listStatement(model: ModelName, plan: PagePlan, read: ListRead):
   // them until a generic plan looks as cheap. (Sending filtered lists unnamed, to be
   // planned for their values at every run, cost the title search 75% more PostgreSQL CPU.)
   const limit = filter === '' ? `(SELECT ${place(params, read.limit)}::int)` : place(params, read.limit);
-  const select = [...rowColumns(model, plan), `c.${columnOf(model, 'id')}`];
   const sql =
-    `SELECT ${aliased(select)} FROM ${tableOf(model)} c${joinClauses(model, plan)}` +
+    head(model, plan) +
     (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '') +
     ` ORDER BY ${columns.map((column) => column + direction).join(', ')} LIMIT ${limit}`;
   return { sql, params };
+}
+
+// What every list of a plan reads, and from where: built once per plan, as a page's statement is.
+function head(model: ModelName, plan: PagePlan): string {
+  let sql = plan.sql.get('list');
+  if (sql === undefined) {
+    const select = [...rowColumns(model, plan), `c.${columnOf(model, 'id')}`];
+    plan.sql.set('list', (sql = `SELECT ${aliased(select)} FROM ${tableOf(model)} c${joinClauses(model, plan)}`));
+  }
+  return sql;
 }
 
 const place = (params: unknown[], value: unknown) => `$${params.push(value)}`;

@@ -33,7 +33,7 @@ export interface PagePlan {
   whole: boolean;
   /** The columns read, as text: keys whose selections read the same share a statement. */
   shape: string;
-  /** The statement, built once per direction and cursor use (see ./page-statement.ts). */
+  /** Its statements, each built once: a page's per direction and cursor use, a lookup's, a list's head (./page-statement.ts, ./list-statement.ts). */
   sql: Map<string, string>;
 }
 
