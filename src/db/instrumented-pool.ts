@@ -53,12 +53,45 @@ export class InstrumentedPool extends pg.Pool {
     this.acquireTimeoutMs = config.connectionTimeoutMillis ?? 0;
   }
 
+  // Prisma's checkouts (and pg-pool's own query()) come here: they are charged to the
+  // operation in whose scope they run. Read it now: pg-pool may hand the connection over
+  // from another request's release callback, where the async context is that request's.
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
-    // Read the scope now: pg-pool may hand the connection over from another
-    // request's release callback, where the async context is that request's.
-    const operation = operationScope.getStore();
+    return this.connectFor(operationScope.getStore(), callback);
+  }
+
+  /**
+   * Runs one statement (rows as arrays) on a connection charged to `operation`, which is named here rather
+   * than read from the async context: our own statements need no context carried across
+   * their awaits (see {@link inOperationScope}).
+   */
+  async queryFor(operation: StatementScope, config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+    const client = await this.connectFor(operation);
+    // As pg-pool's query() does: the connection's own error (it died under the statement)
+    // is heard while it is checked out, and a connection whose statement failed is not reused.
+    let released = false;
+    const release = (err?: Error) => {
+      if (released) return;
+      released = true;
+      client.off('error', release);
+      client.release(err);
+    };
+    client.once('error', release);
+    try {
+      const result = await client.query(config);
+      release();
+      return result;
+    } catch (err) {
+      release(err as Error);
+      throw err;
+    }
+  }
+
+  private connectFor(operation: StatementScope | undefined): Promise<pg.PoolClient>;
+  private connectFor(operation: StatementScope | undefined, callback?: ConnectCallback): Promise<pg.PoolClient> | void;
+  private connectFor(operation: StatementScope | undefined, callback?: ConnectCallback): Promise<pg.PoolClient> | void {
     const started = performance.now();
     const waiting = this.waitClock();
     const acquired = (client: pg.PoolClient): pg.PoolClient => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseFailure } from '../errors';
 import type { InstrumentedPool } from './instrumented-pool';
-import { newOperationStats, operationScope, type StatementScope, type OperationStats } from './stats';
+import { inOperationScope, newOperationStats, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';
 
 // pg parses none of a plain row's values: each is decoded once, by its field's type.
@@ -83,10 +83,10 @@ export class RequestDb {
     // Prisma's own timeout gives up on the transaction but lets its statement run on: cancel it.
     const timer = setTimeout(() => this.cancelStatements(), timeout);
     const result = await this.inSlot(() =>
-      this.handles.prisma.$transaction(
+      inOperationScope(this.scope, () => this.handles.prisma.$transaction(
         (client) => work(new RequestDb(this.handles, 1, this.scope.signal, { scope: this.scope, client })),
         { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },
-      ),
+      )),
     ).finally(() => clearTimeout(timer));
     this.afterCommit();
     return result;
@@ -112,9 +112,7 @@ export class RequestDb {
 
   /** Runs Prisma work for this request once one of its slots is free. */
   run<T>(work: (prisma: Queryable) => Promise<T>): Promise<T> {
-    // Prisma's promises are lazy: the query starts at then(), which happens inside the
-    // scope because `inSlot` awaits it there.
-    return this.inSlot(() => work(this.tx ?? (this.handles.prisma as Queryable)));
+    return this.inSlot(() => inOperationScope(this.scope, () => work(this.tx ?? (this.handles.prisma as Queryable))));
   }
 
   /**
@@ -142,11 +140,11 @@ export class RequestDb {
     const { tx } = this;
     if (tx) {
       // In a transaction, through its connection, so the statement sees the transaction's rows.
-      const rows = await this.inSlot(() => tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params));
+      const rows = await this.inSlot(() => inOperationScope(this.scope, () => tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params)));
       return rows.map((row) => Object.values(row));
     }
     const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
-    const result = await this.inSlot(() => this.handles.pool.query({ name, text: sql, values: params, rowMode: 'array', types }));
+    const result = await this.inSlot(() => this.handles.pool.queryFor(this.scope, { name, text: sql, values: params, rowMode: 'array', types }));
     return result.rows;
   }
 
@@ -157,7 +155,7 @@ export class RequestDb {
     this.active++;
     this.stats.roundTrips++;
     try {
-      return await operationScope.run(this.scope, async () => await work());
+      return await work();
     } finally {
       this.active--;
       this.waiting.shift()?.();

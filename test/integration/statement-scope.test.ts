@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openDatabase, type Database } from '../../src/db/client';
+import { RequestDb } from '../../src/db/request-db';
+import { operationScope } from '../../src/db/stats';
+import { useTestDatabase } from '../helpers/database';
+
+const handle = useTestDatabase();
+let db: Database;
+beforeAll(() => {
+  db = openDatabase(`${handle.database.url}?connection_limit=3`);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+// Prisma's statements are charged through an async context that is on only while Prisma
+// work is in flight (src/db/stats.ts); our own statements name their request.
+describe('statement scope', () => {
+  it("charges Prisma's statements to their request while another request's Prisma work ends first", async () => {
+    const slow = new RequestDb(db, 2);
+    const quick = new RequestDb(db, 2);
+    const slowWork = slow.run(async (prisma) => {
+      await sleep(100);
+      return prisma.album.count();
+    });
+    await quick.run((prisma) => prisma.artist.count());
+    await slowWork;
+    expect(quick.stats.statements).toBe(1);
+    expect(slow.stats.statements).toBe(1);
+  });
+
+  it('carries no scope once no Prisma work is in flight', async () => {
+    const request = new RequestDb(db, 2);
+    let later: Promise<unknown> | undefined;
+    await request.run(async (prisma) => {
+      // Settles after the work has ended: the context it was made in is gone by then.
+      later = sleep(50).then(() => operationScope.getStore());
+      expect(operationScope.getStore()).toBeDefined();
+      return prisma.artist.count();
+    });
+    expect(await later).toBeUndefined();
+  });
+
+  it('charges our own statements, outside any async context, to their request', async () => {
+    const request = new RequestDb(db, 2);
+    const rows = await request.rows('SELECT count(*) FROM album WHERE album_id = ANY($1::int[])', [[1, 2]]);
+    expect(rows).toEqual([['2']]);
+    expect(operationScope.getStore()).toBeUndefined();
+    expect(request.stats.statements).toBe(1);
+    expect(request.stats.peakConnections).toBe(1);
+    expect(request.stats.held).toBe(0);
+  });
+});
