@@ -69,13 +69,16 @@ interface Measuring {
   fragments: Map<string, FragmentDefinitionNode>;
   measured: Map<string, Measure>;
   variables: Record<string, unknown>;
+  /** Set once a page size was read from a variable: the measure then holds for these variables only. */
+  readVariables: boolean;
 }
 
-function pageSize(field: FieldNode, variables: Record<string, unknown>): number {
+function pageSize(field: FieldNode, m: Measuring): number {
   let size: number | undefined;
   for (const argument of field.arguments ?? []) {
     if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
-    const value = argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
+    if (argument.value.kind === Kind.VARIABLE) m.readVariables = true;
+    const value = argument.value.kind === Kind.VARIABLE ? m.variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
     if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, Math.min(Math.max(value, 0), MAX_PAGE_SIZE));
   }
   return size ?? DEFAULT_PAGE_SIZE;
@@ -112,7 +115,7 @@ function fieldMeasure(m: Measuring, field: FieldNode, parent: GraphQLCompositeTy
   if (name.startsWith('__')) return { ...add(own, { ...child, cost: 0 }), depth: 1 };
   const nullable = isNonNullType(definition.type) ? definition.type.ofType : definition.type;
   let cost: number;
-  if (/Connection$/.test(type.name)) cost = 1 + pageSize(field, m.variables) * (1 + child.cost - child.perList) + child.perList;
+  if (/Connection$/.test(type.name)) cost = 1 + pageSize(field, m) * (1 + child.cost - child.perList) + child.perList;
   else if (isWrapper(type) || isWrapper(parent)) cost = child.cost;
   else if (isListType(nullable)) cost = UNPAGED_LIST_ROWS * (1 + child.cost);
   else cost = 1 + child.cost;
@@ -156,15 +159,28 @@ function fragmentMeasure(m: Measuring, name: string): Measure {
  * written out it would hold 2^40 fields.
  */
 export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Measure {
+  const known = measuredOperations.get(operation);
+  if (known?.schema === schema) return known.measure;
+  const { measure, readVariables } = measureAfresh(schema, document, operation, variables);
+  if (!readVariables) measuredOperations.set(operation, { schema, measure });
+  return measure;
+}
+
+// Apollo keeps each parsed document for the next request with the same text, so an
+// operation whose page sizes are all written in it is measured once, not per request.
+const measuredOperations = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; measure: Measure }>();
+
+function measureAfresh(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const root = schema.getRootType(operation.operation);
-  if (!root) return ZERO;
+  if (!root) return { measure: ZERO, readVariables: false };
   // A variable the client leaves out takes its default, which may ask for a bigger page.
   const effective = { ...variables };
   for (const { variable, defaultValue } of operation.variableDefinitions ?? []) {
     if (defaultValue && effective[variable.name.value] === undefined) effective[variable.name.value] = valueFromASTUntyped(defaultValue);
   }
-  const m: Measuring = { schema, fragments, measured: new Map(), variables: effective };
-  return add({ ...ZERO, directives: operation.directives?.length ?? 0 }, setMeasure(m, operation.selectionSet, root));
+  const m: Measuring = { schema, fragments, measured: new Map(), variables: effective, readVariables: false };
+  const measure = add({ ...ZERO, directives: operation.directives?.length ?? 0 }, setMeasure(m, operation.selectionSet, root));
+  return { measure, readVariables: m.readVariables };
 }

@@ -45,8 +45,8 @@ export function operationPlugin(config: Config, logger: Logger, inFlight: InFlig
         },
         async willSendResponse({ response, contextValue: ctx, operationName }) {
           inFlight.count--;
-          const telemetry = { ...ctx.db.stats, cost: ctx.cost };
-          logger.debug({ requestId: ctx.requestId, operationName, ...telemetry }, 'operation');
+          const telemetry = () => ({ ...ctx.db.stats, cost: ctx.cost });
+          if (logger.isLevelEnabled('debug')) logger.debug({ requestId: ctx.requestId, operationName, ...telemetry() }, 'operation');
           if (response.body.kind !== 'single') return;
           const errors = (response.body.singleResult.errors = capped(response.body.singleResult.errors));
           if (errors?.some((e) => RETRYABLE_CODES.has(e.extensions?.code as string))) {
@@ -54,7 +54,7 @@ export function operationPlugin(config: Config, logger: Logger, inFlight: InFlig
             response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
           }
           if (!config.production && request.http?.headers.get(DEBUG_HEADER)) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry };
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry: telemetry() };
           }
         },
       };

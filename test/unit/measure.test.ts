@@ -28,6 +28,16 @@ describe('measureOperation', () => {
     expect(measure(`query ($n: Int = 100) { albums(first: $n) { nodes { title } } }`, { n: 2 }).cost).toBe(1 + 2);
   });
 
+  it('measures a parsed operation once unless its page sizes come from variables', () => {
+    const fixed = parse(`{ albums(first: 5) { nodes { title } } }`);
+    const first = measureOperation(schema, fixed, getOperationAST(fixed)!, {});
+    expect(measureOperation(schema, fixed, getOperationAST(fixed)!, {})).toBe(first);
+    // The same document, kept by Apollo for the next request, with other variables.
+    const paged = parse(`query ($n: Int) { albums(first: $n) { nodes { title } } }`);
+    expect(measureOperation(schema, paged, getOperationAST(paged)!, { n: 2 }).cost).toBe(1 + 2);
+    expect(measureOperation(schema, paged, getOperationAST(paged)!, { n: 90 }).cost).toBe(1 + 90);
+  });
+
   it('counts depth, aliases, directives and fields through fragments', () => {
     const m = measure(`query { a: albums { ...F } b: albums @include(if: true) { ...F } } fragment F on AlbumConnection { nodes { title artist { name } } }`);
     expect(m).toMatchObject({ aliases: 2, directives: 1, depth: 4, fields: 2 + 2 * 4 });
