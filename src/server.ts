@@ -9,7 +9,7 @@ import { createApollo } from './graphql/apollo';
 import { OperationRunner } from './graphql/compiled-executor';
 import { createAdmission, limitsOn } from './graphql/limits';
 import { InFlight } from './graphql/operation-plugin';
-import { fallbackHandlers, requestSignal } from './http/guards';
+import { cancelWithResponse, fallbackHandlers } from './http/guards';
 import { graphqlEndpoint, type HttpContext } from './http/graphql-endpoint';
 import { mountExplorer } from './http/explorer';
 import { mountHealthRoutes } from './http/health';
@@ -66,9 +66,11 @@ const requestIdOf = (value: string | string[] | undefined) => (typeof value === 
 // Each HTTP request's context: its viewer, and a fresh operation scope bound to its deadline.
 function httpContext(scopesOf: Scopes, config: Config): HttpContext<Context> {
   return async ({ req, res }) => {
-    const signal = requestSignal(res, config.requestTimeoutMs);
+    const started = performance.now();
     const scope = await scopesOf.requestScope({ requestId: requestIdOf(req.headers['x-request-id']), authorization: req.headers.authorization });
-    return { ...scope, ...scopesOf.operationScope(scope, signal) };
+    const operation = scopesOf.operationScope(scope);
+    cancelWithResponse(res, (reason) => operation.db.cancel(reason), config.requestTimeoutMs, started);
+    return { ...scope, ...operation };
   };
 }
 

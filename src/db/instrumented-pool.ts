@@ -119,9 +119,9 @@ export class InstrumentedPool extends pg.Pool {
         return release.call(client, this.cancelled.has(client) ? true : err);
       };
       // An operation cancelled while it waited gets no connection: the next one does.
-      if (operation?.signal.aborted) {
+      if (operation?.cancelled) {
         client.release();
-        throw new DatabaseFailure('cancelled', operation.signal.reason);
+        throw new DatabaseFailure('cancelled', operation.cancelled.reason);
       }
       return client;
     };

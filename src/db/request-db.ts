@@ -25,7 +25,7 @@ export type Queryable = Prisma.TransactionClient;
 
 /** What the door a transaction hands its work shares with the request's door, and what it adds. */
 interface TransactionBinding {
-  /** The request's stats, connections held and signal. */
+  /** The request's stats, connections held and cancellation. */
   scope: StatementScope;
   /** The transaction's client: every statement of the door runs on it. */
   client: Queryable;
@@ -35,7 +35,7 @@ interface TransactionBinding {
  * One request's door to the database. Every statement of the request goes through
  * {@link RequestDb.run} or {@link RequestDb.columns}, which charge it to the request's stats
  * and cap how many of the request's statements run at once, so one wide query cannot
- * take the whole pool. When `signal` aborts (the request's deadline passed, or its client
+ * take the whole pool. When it is cancelled (the request's deadline passed, or its client
  * hung up), the statements it is running are cancelled in PostgreSQL and no new ones start.
  */
 export class RequestDb {
@@ -51,14 +51,27 @@ export class RequestDb {
     private readonly handles: DatabaseHandles,
     /** Most statements of this request in flight at once (and so connections held). */
     readonly maxConcurrent: number,
-    signal: AbortSignal = new AbortController().signal,
+    /** Cancels the request when it aborts; the owner may call {@link RequestDb.cancel} instead. */
+    signal?: AbortSignal,
     /** Given only by {@link RequestDb.transaction}, for the door it hands its work. */
     transaction?: TransactionBinding,
   ) {
-    this.scope = transaction?.scope ?? { stats: newOperationStats(), clients: new Set(), signal };
+    this.scope = transaction?.scope ?? { stats: newOperationStats(), clients: new Set() };
     this.stats = this.scope.stats;
     this.tx = transaction?.client;
-    signal.addEventListener('abort', () => this.cancel(), { once: true });
+    if (signal?.aborted) this.cancel(signal.reason);
+    else signal?.addEventListener('abort', () => this.cancel(signal.reason), { once: true });
+  }
+
+  /**
+   * Cancels the request: the statements it is running are cancelled in PostgreSQL, and
+   * those waiting for a slot or a connection, and any it starts later, fail as cancelled.
+   */
+  cancel(reason: unknown): void {
+    if (this.scope.cancelled) return;
+    this.scope.cancelled = { reason };
+    this.cancelStatements();
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   /** Whether this door runs its statements in a transaction. */
@@ -84,7 +97,7 @@ export class RequestDb {
     const timer = setTimeout(() => this.cancelStatements(), timeout);
     const result = await this.inSlot(() =>
       inOperationScope(this.scope, () => this.handles.prisma.$transaction(
-        (client) => work(new RequestDb(this.handles, 1, this.scope.signal, { scope: this.scope, client })),
+        (client) => work(new RequestDb(this.handles, 1, undefined, { scope: this.scope, client })),
         { maxWait: this.handles.acquireTimeoutMs || 10_000, timeout },
       )),
     ).finally(() => clearTimeout(timer));
@@ -98,12 +111,6 @@ export class RequestDb {
    */
   afterCommit(): void {
     for (const listener of this.committed) listener();
-  }
-
-  // Cancels what runs and wakes what waits for a slot, which then finds the signal aborted.
-  private cancel(): void {
-    this.cancelStatements();
-    for (const wake of this.waiting.splice(0)) wake();
   }
 
   private cancelStatements(): void {
@@ -149,9 +156,9 @@ export class RequestDb {
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {
-    const { signal } = this.scope;
-    if (this.active >= this.maxConcurrent && !signal.aborted) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (signal.aborted) throw new DatabaseFailure('cancelled', signal.reason);
+    const { scope } = this;
+    if (this.active >= this.maxConcurrent && !scope.cancelled) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (scope.cancelled) throw new DatabaseFailure('cancelled', scope.cancelled.reason);
     this.active++;
     this.stats.roundTrips++;
     try {

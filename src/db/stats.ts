@@ -27,8 +27,8 @@ export interface StatementScope {
   stats: OperationStats;
   /** Connections the operation holds right now, so its statements can be cancelled. */
   clients: Set<pg.PoolClient>;
-  /** Aborted when the operation is cancelled (deadline, client gone): no new connection is handed to it. */
-  signal: AbortSignal;
+  /** Why the operation was cancelled (deadline, client gone), once it was: no new connection is handed to it. */
+  cancelled?: { reason: unknown };
 }
 
 /**

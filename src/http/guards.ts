@@ -15,15 +15,21 @@ export function fallbackHandlers(onError: (err: unknown) => void): Array<express
 }
 
 /**
- * An AbortSignal for one request: aborted when its deadline passes, or when its client
- * hangs up before the answer is sent. The timer is cleared when the response closes.
+ * Cancels one request's database work (`cancel`) when its deadline passes, `timeoutMs`
+ * after `started` (a `performance.now()` reading), or when its client hangs up before the
+ * answer is sent. The timer is cleared when the response closes. Plain callbacks rather
+ * than an AbortController: every HTTP request makes one, and an AbortSignal with its
+ * listener cost about 2% of a single-row request's CPU.
  */
-export function requestSignal(res: ServerResponse, timeoutMs: number): AbortSignal {
-  const controller = new AbortController();
-  const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(new Error(`request deadline of ${timeoutMs} ms passed`)), timeoutMs) : undefined;
+export function cancelWithResponse(res: ServerResponse, cancel: (reason: Error) => void, timeoutMs: number, started: number): void {
+  const hungUp = () => new Error('client hung up');
+  if (res.closed) return res.writableFinished ? undefined : cancel(hungUp());
+  const deadline = () => cancel(new Error(`request deadline of ${timeoutMs} ms passed`));
+  const remaining = timeoutMs - (performance.now() - started);
+  if (timeoutMs > 0 && remaining <= 0) deadline();
+  const timer = timeoutMs > 0 && remaining > 0 ? setTimeout(deadline, remaining) : undefined;
   res.once('close', () => {
     clearTimeout(timer);
-    if (!res.writableFinished) controller.abort(new Error('client hung up'));
+    if (!res.writableFinished) cancel(hungUp());
   });
-  return controller.signal;
 }
