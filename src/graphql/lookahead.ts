@@ -1,7 +1,7 @@
 import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
-// Fields selected directly in a selection set, through fragments too.
-function fieldsOf(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out: FieldNode[] = []): FieldNode[] {
+/** Fields selected directly in a selection set, through fragments too. */
+export function fieldsOf(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out: FieldNode[] = []): FieldNode[] {
   for (const selection of set?.selections ?? []) {
     if (selection.kind === 'Field') out.push(selection);
     else if (selection.kind === 'InlineFragment') fieldsOf(selection.selectionSet, info, out);

@@ -5,9 +5,9 @@ import { keyStatement } from '../sql/page-statement';
 import { rowBuilder } from '../sql/row-builder';
 import { loaderOptions, recordBatch, type LoaderSite } from './batch';
 
-// Whole rows of each model: one plan, so its statement and row builder are made once.
+/** Whole rows of `model`: one plan per model, so its statements and row builder are made once. */
 const wholeRows = new Map<ModelName, PagePlan>();
-function wholeRow(model: ModelName): PagePlan {
+export function wholeRow(model: ModelName): PagePlan {
   let plan = wholeRows.get(model);
   if (!plan) wholeRows.set(model, (plan = pagePlanner(model, {})(undefined)));
   return plan;

@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLField, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
-import { selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
+import { fieldsOf as selectedFields, selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
 import { pagePlanner, type JoinSpec, type PagePlan, type PlannedJoin } from '../sql/page-plan';
-import { isOrdered, pageStatement, type ChildSource } from '../sql/page-statement';
+import { isOrdered, keyWithPageStatement, pageStatement, type ChildSource } from '../sql/page-statement';
+import { wholeRow } from './by-key';
 import { JOINED, ORDER, PARENT, rowBuilder, type PageRow } from '../sql/row-builder';
 import { fieldsOf } from '../sql/identifiers';
 import { badUserInput } from '../errors';
@@ -48,6 +49,56 @@ export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLR
   return { parentId, page, select: selectionOnNodes(info, joinable) };
 }
 
+// A connection field selected on the row being resolved, as its own resolver's info will show it.
+interface NestedField {
+  fieldNodes: FieldNode[];
+  fragments: GraphQLResolveInfo['fragments'];
+  parentType: GraphQLObjectType;
+  fieldName: string;
+  definition: GraphQLField<unknown, unknown>;
+}
+
+// Per field of an operation (graphql-js and graphql-jit hand every row the same fieldNodes).
+const nestedFields = new WeakMap<readonly FieldNode[], Map<string, NestedField | null>>();
+
+function nestedField(info: GraphQLResolveInfo, field: string): NestedField | null {
+  let byName = nestedFields.get(info.fieldNodes);
+  if (!byName) nestedFields.set(info.fieldNodes, (byName = new Map()));
+  let nested = byName.get(field);
+  if (nested === undefined) byName.set(field, (nested = findNested(info, field)));
+  return nested;
+}
+
+function findNested(info: GraphQLResolveInfo, field: string): NestedField | null {
+  const parentType = getNamedType(info.returnType);
+  const definition = isObjectType(parentType) ? parentType.getFields()[field] : undefined;
+  if (!definition) return null;
+  const fieldNodes = info.fieldNodes.flatMap((node) => selectedFields(node.selectionSet, info)).filter((f) => f.name.value === field);
+  const responseKey = (f: FieldNode) => f.alias?.value ?? f.name.value;
+  // Selected once (under one response key, so with one set of arguments), and not conditionally.
+  if (fieldNodes.length === 0 || fieldNodes.some((f) => responseKey(f) !== responseKey(fieldNodes[0]) || f.directives?.length)) return null;
+  return { fieldNodes, fragments: info.fragments, parentType: parentType as GraphQLObjectType, fieldName: field, definition };
+}
+
+/**
+ * The key the connection `field`, selected on the row being resolved, will load (its
+ * arguments and selection as its own resolver will see them), worked out ahead so that the
+ * row and that page can be read in one statement. Undefined when the field is not selected,
+ * is selected twice or under a directive, asks for no rows, or has an argument its own
+ * resolver will refuse.
+ */
+export function selectedPage(parentId: number, info: GraphQLResolveInfo, field: string, joinable?: Joinable): ChildPageKey | undefined {
+  const nested = nestedField(info, field);
+  if (!nested) return undefined;
+  try {
+    const args = getArgumentValues(nested.definition, nested.fieldNodes[0], info.variableValues) as ConnectionArgs;
+    const key = childPage(parentId, args, nested as unknown as GraphQLResolveInfo, joinable);
+    return key.page.size > 0 ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A to-one relation that can be read by a join and primed into a by-id loader of a
  * request (named, so the relation is described once for every request), with those of
@@ -57,6 +108,17 @@ export interface Join extends JoinSpec {
   byId: ByIdName;
   joins?: Readonly<Record<string, Join>>;
 }
+
+/** A loader of child pages, which can also read a parent row and one page of its children in one statement. */
+export type PageLoader<Row> = DataLoader<ChildPageKey, Page<Row>, string> & {
+  /**
+   * Reads the `parent` row `key.parentId` and, in the same statement, the page `key` asks
+   * for (see {@link selectedPage}); primes `parentById` with the row and this loader with
+   * the page, so a row and the connection selected on it cost one round trip, not two.
+   * @returns the row, or null when there is none
+   */
+  withParent<P>(parent: ModelName, key: ChildPageKey, parentById: DataLoader<number, P | null>): Promise<P | null>;
+};
 
 /** Where a parent's children are, and the to-one relations a page of them may read in its own statement. */
 export type Children = ChildSource & { joins?: Readonly<Record<string, Join>> };
@@ -98,7 +160,7 @@ export function pageByParent<Row extends { id: number }>(
   count: () => DataLoader<number, number>,
   /** The child's by-id loader, primed with every row read whole. */
   byId?: () => DataLoader<number, Row | null>,
-): DataLoader<ChildPageKey, Page<Row>, string> {
+): PageLoader<Row> {
   const child: ModelName = children.model;
   // Without joins, each relation is read on its own, as a resolver without loaders would.
   const joins = style.joins ? (children.joins ?? {}) : {};
@@ -109,13 +171,8 @@ export function pageByParent<Row extends { id: number }>(
   const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${planFor(key.select).shape}`;
   const cacheKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
-  // One statement for the parents of keys that share a shape: their pages, by parent.
-  const readGroup = async (group: ChildPageKey[], pages: Map<string, Page<Row>>) => {
-    const { page, select } = group[0];
-    const plan = planFor(select);
-    const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
-    if (page.cursor) params.push(Number(page.cursor[0]));
-    const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, plan, page), params);
+  // The pages of `group` (keys of one shape) from a page statement's columns, whole rows primed.
+  const pagesFrom = (columns: unknown[][], plan: PagePlan, group: ChildPageKey[], pages: Map<string, Page<Row>>) => {
     const build = rowBuilder(child, plan, ordered);
     // With no rows, every column is null (array_agg of nothing).
     const rows = new Array<PageRow>(columns[0]?.length ?? 0);
@@ -129,7 +186,17 @@ export function pageByParent<Row extends { id: number }>(
     }
   };
 
-  return new DataLoader<ChildPageKey, Page<Row>, string>(
+  // One statement for the parents of keys that share a shape: their pages, by parent.
+  const readGroup = async (group: ChildPageKey[], pages: Map<string, Page<Row>>) => {
+    const { page, select } = group[0];
+    const plan = planFor(select);
+    const params: unknown[] = [[...new Set(group.map((k) => k.parentId))], page.size + 1];
+    if (page.cursor) params.push(Number(page.cursor[0]));
+    const columns = page.size === 0 ? [] : await db.columns(pageStatement(children, plan, page), params);
+    pagesFrom(columns, plan, group, pages);
+  };
+
+  const loader = new DataLoader<ChildPageKey, Page<Row>, string>(
     async (keys) => {
       recordBatch(db, name, keys.length);
       const pages = new Map<string, Page<Row>>();
@@ -139,4 +206,23 @@ export function pageByParent<Row extends { id: number }>(
     },
     loaderOptions(name, style, cacheKey),
   );
+
+  const withParent = async <P>(parent: ModelName, key: ChildPageKey, parentById: DataLoader<number, P | null>): Promise<P | null> => {
+    recordBatch(db, name, 1);
+    const plan = planFor(key.select);
+    const parentPlan = wholeRow(parent);
+    const params: unknown[] = [key.parentId, key.page.size + 1];
+    if (key.page.cursor) params.push(Number(key.page.cursor[0]));
+    const [values] = await db.rows(keyWithPageStatement(parent, parentPlan, children, plan, key.page), params);
+    const row = values ? (rowBuilder(parent, parentPlan, false, true)(values) as unknown as P) : null;
+    parentById.prime(key.parentId, row);
+    if (!values) return null;
+    // As text from the pool, as JSON from Prisma in a transaction.
+    const page = values[values.length - 1];
+    const pages = new Map<string, Page<Row>>();
+    pagesFrom((typeof page === 'string' ? JSON.parse(page) : page) as unknown[][], plan, [key], pages);
+    loader.prime(key, pages.get(cacheKey(key))!);
+    return row;
+  };
+  return Object.assign(loader, { withParent });
 }

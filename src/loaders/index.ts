@@ -1,17 +1,17 @@
 import type DataLoader from 'dataloader';
+import type { ModelName } from '../generated/model-meta';
 import type { Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Playlist, Prisma, Track } from '../generated/prisma/client';
 import type { RequestDb } from '../db/request-db';
-import type { Page } from '../graphql/connections';
 import { aggregateByParent } from './aggregates';
 import { BATCHED, type LoaderSite, type LoaderStyle } from './batch';
 import { byKey } from './by-key';
-import { pageByParent, type ChildPageKey, type Join } from './child-pages';
+import { pageByParent, selectedPage, type Join, type PageLoader } from './child-pages';
 import type { GraphQLResolveInfo } from 'graphql';
 import { selectionOnNodes, type Joinable } from '../graphql/lookahead';
 import type { ListJoins } from '../graphql/list-page';
 
 type ById<T> = DataLoader<number, T | null>;
-type Pages<T> = DataLoader<ChildPageKey, Page<T>, string>;
+type Pages<T> = PageLoader<T>;
 type PerParent<V = number> = DataLoader<number, V>;
 
 /** The loaders of one request, named for their key. Each is built on first use. */
@@ -142,6 +142,34 @@ export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Load
     for (const loader of Object.values(loaders)) (loader as { clearAll?: () => void }).clearAll?.();
   });
   return loaders;
+}
+
+type PageName = { [K in keyof Loaders]: Loaders[K] extends { withParent: unknown } ? K : never }[keyof Loaders];
+
+/**
+ * The connections of each kind of row that its lookup by id may read in the same
+ * statement: the page loader each is read by, and what its rows may join (as its own
+ * resolver passes them to `childPage`, so the page read ahead is the one it asks for).
+ */
+const PAGES_BESIDE: Partial<Record<ModelName, Readonly<Record<string, readonly [PageName, Joinable?]>>>> = {
+  Artist: { albums: ['albumsByArtistId'] },
+  Album: { tracks: ['tracksByAlbumId', TRACK_JOINS] },
+  Playlist: { tracks: ['tracksByPlaylistId', TRACK_JOINS] },
+  Customer: { invoices: ['invoicesByCustomerId'] },
+};
+
+/**
+ * Loads row `id` of `model` with its by-id loader; when the client selected one of the
+ * row's connections listed in {@link PAGES_BESIDE}, reads the row and that page in one
+ * statement instead of two (PageLoader.withParent), and primes both loaders with them.
+ */
+export function loadWithPage<Row>(loaders: Loaders, model: ModelName, byId: DataLoader<number, Row | null>, id: number, info: GraphQLResolveInfo): Promise<Row | null> {
+  if (!(loaders as Built)[SITE].style.batch) return byId.load(id);
+  for (const [field, [pages, joinable]] of Object.entries(PAGES_BESIDE[model] ?? {})) {
+    const key = selectedPage(id, info, field, joinable);
+    if (key) return (loaders[pages] as PageLoader<unknown>).withParent(model, key, byId);
+  }
+  return byId.load(id);
 }
 
 const LIST_JOINS = { Album: [joinable(ALBUM_RELATIONS), ALBUM_RELATIONS], Track: [TRACK_JOINS, TRACK_RELATIONS] } as const;

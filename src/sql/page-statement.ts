@@ -93,7 +93,10 @@ export function joinClauses(model: ModelName, plan: PagePlan): string {
     .join('');
 }
 
-function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
+// The parents a page statement reads pages for: every id of $1, or (beside its parent row) one.
+const EVERY_PARENT = `unnest(${PARENTS}) AS p(parent)`;
+
+function build(source: ChildSource, plan: PagePlan, page: PageVariant, parents = EVERY_PARENT): string {
   const child = source.model;
   const direction = page.backward ? ' DESC' : '';
   const rows = pageRows(source, page);
@@ -106,7 +109,7 @@ function build(source: ChildSource, plan: PagePlan, page: PageVariant): string {
   // order, cost PostgreSQL a fifth of the statement and bought nothing.
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(x.c${i})`).join(', ')}) ` +
-    `FROM unnest(${PARENTS}) AS p(parent) ` +
+    `FROM ${parents} ` +
     `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joinClauses(child, plan)} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x`
   );
 }
@@ -129,6 +132,23 @@ export function keyStatement(model: ModelName, plan: PagePlan, single: boolean):
     const select = [...rowColumns(model, plan), `c.${id}`];
     // The cast keeps `ANY ((SELECT …))` an array, not a subquery whose rows are compared.
     sql = `SELECT ${aliased(select)} FROM ${tableOf(model)} c WHERE c.${id} = ${single ? '$1' : `ANY(${PARENTS}::int[])`}`;
+    plan.sql.set(variant, sql);
+  }
+  return sql;
+}
+
+/**
+ * The statement reading one `parent` row by id (`$1`, int), as {@link keyStatement} reads
+ * it, and beside it, in one more column, its page of `source` children as
+ * {@link pageStatement} reads pages (`$2` rows, after `$3` when seeking): a row and the
+ * connection selected on it in one round trip instead of two. No row, no page.
+ */
+export function keyWithPageStatement(parent: ModelName, parentPlan: PagePlan, source: ChildSource, plan: PagePlan, page: PageVariant): string {
+  const variant = `beside ${parent}:${page.backward}:${Boolean(page.cursor)}`;
+  let sql = plan.sql.get(variant);
+  if (sql === undefined) {
+    const id = `k.c${rowColumns(parent, parentPlan).length}`;
+    sql = `SELECT k.*, (${build(source, plan, page, `(VALUES (${id})) AS p(parent)`)}) AS page FROM (${keyStatement(parent, parentPlan, true)}) k`;
     plan.sql.set(variant, sql);
   }
   return sql;

@@ -3,7 +3,7 @@ import type { Artist } from '../../generated/prisma/client';
 import { childPage } from '../../loaders/child-pages';
 import { joinedRow } from '../../sql/row-builder';
 import { listPage } from '../../graphql/list-page';
-import { listJoins, TRACK_JOINS } from '../../loaders';
+import { listJoins, loadWithPage, TRACK_JOINS } from '../../loaders';
 import { contains, optionalId, range, rowId, sortOf } from '../args';
 
 export const catalogResolvers: Resolvers = {
@@ -12,13 +12,13 @@ export const catalogResolvers: Resolvers = {
       const sort = sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' });
       return listPage(db, 'Artist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, sort, args, loaders.artistById);
     },
-    artist: (_, { id }, { loaders }) => loaders.artistById.load(rowId(id)),
+    artist: (_, { id }, { loaders }, info) => loadWithPage(loaders, 'Artist', loaders.artistById, rowId(id), info),
     albums: (_, args, { db, loaders }, info) => {
       const sort = sortOf(args.orderBy, { TITLE: 'title', ID: 'id' }, { field: 'TITLE', direction: 'ASC' });
       const where = { title: contains(args.filter?.titleContains, 'filter.titleContains'), artistId: optionalId(args.filter?.artistId, 'filter.artistId') };
       return listPage(db, 'Album', where, sort, args, loaders.albumById, listJoins(loaders, 'Album', info));
     },
-    album: (_, { id }, { loaders }) => loaders.albumById.load(rowId(id)),
+    album: (_, { id }, { loaders }, info) => loadWithPage(loaders, 'Album', loaders.albumById, rowId(id), info),
     tracks: (_, args, { db, loaders }, info) => {
       const f = args.filter;
       const sort = sortOf(args.orderBy, { ID: 'id', NAME: 'name', UNIT_PRICE: 'unitPrice', MILLISECONDS: 'milliseconds' }, { field: 'ID', direction: 'ASC' });

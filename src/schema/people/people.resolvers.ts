@@ -2,6 +2,7 @@ import type { Resolvers } from '../../generated/graphql';
 import { forbidden } from '../../errors';
 import { childPage } from '../../loaders/child-pages';
 import { listPage } from '../../graphql/list-page';
+import { loadWithPage } from '../../loaders';
 import { contains, rowId, sortOf } from '../args';
 
 export const peopleResolvers: Resolvers = {
@@ -16,9 +17,9 @@ export const peopleResolvers: Resolvers = {
       const sort = sortOf(args.orderBy, { ID: 'id', LAST_NAME: 'lastName', COUNTRY: 'country' }, { field: 'ID', direction: 'ASC' });
       return listPage(db, 'Customer', where, sort, args, loaders.customerById);
     },
-    customer: async (_, { id }, { access, loaders }) => {
+    customer: async (_, { id }, { access, loaders }, info) => {
       access.requireSignedIn();
-      const customer = await loaders.customerById.load(rowId(id));
+      const customer = await loadWithPage(loaders, 'Customer', loaders.customerById, rowId(id), info);
       if (customer && !(await access.canSeeCustomer(customer))) throw forbidden(`You may not see customer ${id}`);
       return customer;
     },
@@ -34,7 +35,7 @@ export const peopleResolvers: Resolvers = {
   },
   Viewer: {
     role: (viewer) => (viewer.role === 'customer' ? 'CUSTOMER' : 'EMPLOYEE'),
-    customer: (viewer, _, { loaders }) => (viewer.role === 'customer' ? loaders.customerById.load(viewer.customerId) : null),
+    customer: (viewer, _, { loaders }, info) => (viewer.role === 'customer' ? loadWithPage(loaders, 'Customer', loaders.customerById, viewer.customerId, info) : null),
     employee: (viewer, _, { loaders }) => (viewer.role === 'employee' ? loaders.employeeById.load(viewer.employeeId) : null),
   },
   Customer: {

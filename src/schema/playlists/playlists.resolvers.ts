@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql';
 import { childPage } from '../../loaders/child-pages';
 import { listPage } from '../../graphql/list-page';
-import { TRACK_JOINS } from '../../loaders';
+import { loadWithPage, TRACK_JOINS } from '../../loaders';
 import { contains, rowId, sortOf } from '../args';
 
 export const playlistResolvers: Resolvers = {
@@ -10,7 +10,7 @@ export const playlistResolvers: Resolvers = {
       const sort = sortOf(args.orderBy, { NAME: 'name', ID: 'id' }, { field: 'NAME', direction: 'ASC' });
       return listPage(db, 'Playlist', { name: contains(args.filter?.nameContains, 'filter.nameContains') }, sort, args, loaders.playlistById);
     },
-    playlist: (_, { id }, { loaders }) => loaders.playlistById.load(rowId(id)),
+    playlist: (_, { id }, { loaders }, info) => loadWithPage(loaders, 'Playlist', loaders.playlistById, rowId(id), info),
   },
   Playlist: {
     tracks: (playlist, args, { loaders }, info) =>

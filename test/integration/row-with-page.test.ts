@@ -1,0 +1,74 @@
+import { useTestApi } from '../helpers/api';
+import { authAs } from '../helpers/tokens';
+
+const env = useTestApi();
+
+// The same connection under two response keys is not read beside its row (selectedPage),
+// so `b` answers as every page did before: the oracle for `a`, read beside it. `around`
+// is the query with `%` where the connection (with its selection) goes.
+async function beside(around: string, connection: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const one: any = await env.api.query(around.replace('%', connection), variables, headers);
+  const both: any = await env.api.query(around.replace('%', `a: ${connection} b: ${connection}`), variables, headers);
+  expect(one.errors).toBeUndefined();
+  expect(both.errors).toBeUndefined();
+  return { one, both };
+}
+
+describe('a row and the connection selected on it, in one statement', () => {
+  it("reads a customer's own invoices beside the customer: two statements for three levels, answered as before", async () => {
+    const customer = await authAs({ role: 'customer', customerId: 7 });
+    const invoices = 'invoices(first: 10) { totalCount nodes { id total lines { nodes { quantity track { name } } } } }';
+    const { one, both } = await beside('{ me { customer { id firstName % } } }', invoices, {}, customer);
+    // customer with its invoices, then the lines (and totalCount) of those invoices
+    expect(one.telemetry.statements).toBe(3);
+    expect(both.telemetry.statements).toBe(4);
+    const { a, b, ...rest } = both.data.me.customer;
+    expect(a).toEqual(b);
+    expect(one.data.me.customer).toEqual({ ...rest, invoices: a });
+    expect(a.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('reads an album and a page of its tracks, with their joined relations and past a cursor, in one statement', async () => {
+    const query = 'query ($after: String) { album(id: 1) { title % } }';
+    const tracks = 'tracks(first: 3, after: $after) { pageInfo { hasNextPage endCursor } nodes { name genre { name } album { title artist { name } } } }';
+    const first = await beside(query, tracks);
+    expect(first.one.telemetry.statements).toBe(1);
+    const after = first.one.data.album.tracks.pageInfo.endCursor;
+    const { one, both } = await beside(query, tracks, { after });
+    expect(one.telemetry.statements).toBe(1);
+    expect(both.telemetry.statements).toBe(2);
+    expect(one.data.album.tracks).toEqual(both.data.album.a);
+    expect(both.data.album.a).toEqual(both.data.album.b);
+    expect(one.data.album.tracks.nodes[0].name).not.toBe(first.one.data.album.tracks.nodes[0].name);
+  });
+
+  it('reads a playlist in its own order and an artist from its last albums backward', async () => {
+    for (const [query, connection] of [
+      ['{ playlist(id: 1) { name % } }', 'tracks(first: 5) { nodes { id name } }'],
+      ['{ artist(id: 2) { name % } }', 'albums(last: 2) { pageInfo { hasPreviousPage } nodes { title } }'],
+    ]) {
+      const { one, both } = await beside(query, connection);
+      const row = Object.values(one.data)[0] as Record<string, unknown>;
+      const oracle = Object.values(both.data)[0] as Record<string, unknown>;
+      expect(one.telemetry.statements).toBe(1);
+      expect(Object.values(row)[1]).toEqual(oracle.a);
+    }
+  });
+
+  it('answers null for a row that is not there, and refuses a cursor of another row as its own resolver does', async () => {
+    const missing: any = await env.api.query(`{ album(id: 999999) { title tracks { nodes { name } } } }`);
+    expect(missing.data.album).toBeNull();
+    expect(missing.telemetry.statements).toBe(1);
+    const other: any = await env.api.query(`{ album(id: 2) { tracks(first: 1) { pageInfo { endCursor } } } }`);
+    const refused: any = await env.api.query(`query ($after: String) { album(id: 1) { tracks(first: 2, after: $after) { nodes { name } } } }`, { after: other.data.album.tracks.pageInfo.endCursor });
+    expect(refused.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("still refuses an employee a customer they may not see, and reads no page for an empty one", async () => {
+    const employee = await authAs({ role: 'employee', employeeId: 8 });
+    const forbidden: any = await env.api.query(`{ customer(id: 1) { invoices { nodes { total } } } }`, {}, employee);
+    expect(forbidden.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    const empty: any = await env.api.query(`{ album(id: 1) { tracks(first: 0) { pageInfo { hasNextPage } nodes { name } } } }`);
+    expect(empty.data.album.tracks).toEqual({ pageInfo: { hasNextPage: false }, nodes: [] });
+  });
+});
