@@ -5,7 +5,7 @@ import type { RequestDb } from '../db/request-db';
 import { aggregateByParent } from './aggregates';
 import { BATCHED, type LoaderSite, type LoaderStyle } from './batch';
 import { byKey } from './by-key';
-import { pageByParent, selectedPage, type Join, type PageLoader } from './child-pages';
+import { pageByParent, selectedPage, type Join, type Nests, type PageLoader } from './child-pages';
 import type { GraphQLResolveInfo } from 'graphql';
 import { selectionOnNodes, type Joinable } from '../graphql/lookahead';
 import type { ListJoins } from '../graphql/list-page';
@@ -72,6 +72,10 @@ const joinable = (joins: Readonly<Record<string, Join>>): Joinable => Object.fro
 
 export const TRACK_JOINS = joinable(TRACK_RELATIONS);
 export const LINE_JOINS = joinable(LINE_RELATIONS);
+
+/** An album page may read each album's tracks inside its statement; an invoice page each invoice's lines. */
+export const ALBUM_NESTS: Nests = { tracks: ['tracksByAlbumId', TRACK_JOINS] };
+export const INVOICE_NESTS: Nests = { lines: ['linesByInvoiceId', LINE_JOINS] };
 
 type Factories = { [K in keyof Loaders]: (site: LoaderSite & { loaders: Loaders }) => Loaders[K] };
 
@@ -144,18 +148,19 @@ export function createLoaders(db: RequestDb, style: LoaderStyle = BATCHED): Load
   return loaders;
 }
 
-type PageName = { [K in keyof Loaders]: Loaders[K] extends { withParent: unknown } ? K : never }[keyof Loaders];
+/** The loaders of child pages. */
+export type PageName = { [K in keyof Loaders]: Loaders[K] extends { withParent: unknown } ? K : never }[keyof Loaders];
 
 /**
  * The connections of each kind of row that its lookup by id may read in the same
  * statement: the page loader each is read by, and what its rows may join (as its own
  * resolver passes them to `childPage`, so the page read ahead is the one it asks for).
  */
-const PAGES_BESIDE: Partial<Record<ModelName, Readonly<Record<string, readonly [PageName, Joinable?]>>>> = {
-  Artist: { albums: ['albumsByArtistId'] },
+const PAGES_BESIDE: Partial<Record<ModelName, Readonly<Record<string, readonly [PageName, Joinable?, Nests?]>>>> = {
+  Artist: { albums: ['albumsByArtistId', undefined, ALBUM_NESTS] },
   Album: { tracks: ['tracksByAlbumId', TRACK_JOINS] },
   Playlist: { tracks: ['tracksByPlaylistId', TRACK_JOINS] },
-  Customer: { invoices: ['invoicesByCustomerId'] },
+  Customer: { invoices: ['invoicesByCustomerId', undefined, INVOICE_NESTS] },
 };
 
 /**
@@ -165,8 +170,8 @@ const PAGES_BESIDE: Partial<Record<ModelName, Readonly<Record<string, readonly [
  */
 export function loadWithPage<Row>(loaders: Loaders, model: ModelName, byId: DataLoader<number, Row | null>, id: number, info: GraphQLResolveInfo): Promise<Row | null> {
   if (!(loaders as Built)[SITE].style.batch) return byId.load(id);
-  for (const [field, [pages, joinable]] of Object.entries(PAGES_BESIDE[model] ?? {})) {
-    const key = selectedPage(id, info, field, joinable);
+  for (const [field, [pages, joinable, nests]] of Object.entries(PAGES_BESIDE[model] ?? {})) {
+    const key = selectedPage(id, info, field, joinable, nests);
     if (key) return (loaders[pages] as PageLoader<unknown>).withParent(model, key, byId);
   }
   return byId.load(id);

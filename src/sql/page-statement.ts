@@ -75,6 +75,23 @@ export function pageStatement(source: ChildSource, plan: PagePlan, page: PageVar
 }
 
 /**
+ * A page of each row's own children read inside the page (or the row) they hang from, as
+ * one more column of it: the page, as {@link pageStatement} reads one, for that row alone.
+ * Its size is the statement's value after the outer page's (`$3`, or `$4` after a cursor);
+ * it seeks past no cursor (a cursor is one parent's).
+ */
+export interface NestedPage {
+  source: ChildSource;
+  plan: PagePlan;
+  backward: boolean;
+  /** Which nested page, among a plan's statements. */
+  shape: string;
+}
+
+/** Where in a page statement's columns the nested page is: after the row's, the parent id and any order column. */
+export const nestedColumn = (source: ChildSource, plan: PagePlan): number => plan.own.length + plan.joined.reduce((n, j) => n + j.columns.length, 0) + 1 + (isOrdered(source) ? 1 : 0);
+
+/**
  * What a statement of `plan` reads of each row, in the order ./row-builder.ts takes it: the
  * row's own columns (of `c`), then each joined relation's (of `j0`, `j1`, …).
  */
@@ -96,11 +113,24 @@ export function joinClauses(model: ModelName, plan: PagePlan): string {
 // The parents a page statement reads pages for: every id of $1, or (beside its parent row) one.
 const EVERY_PARENT = `unnest(${PARENTS}) AS p(parent)`;
 
-function build(source: ChildSource, plan: PagePlan, page: PageVariant, parents = EVERY_PARENT): string {
+interface BuildOptions {
+  /** The parents' ids, as a FROM item `p(parent)`: every id of $1 unless given. */
+  parents?: string;
+  /** The page size's placeholder: $2 unless given. */
+  size?: string;
+  nested?: NestedPage;
+}
+
+function build(source: ChildSource, plan: PagePlan, page: PageVariant, { parents = EVERY_PARENT, size = SIZE, nested }: BuildOptions = {}): string {
   const child = source.model;
   const direction = page.backward ? ' DESC' : '';
   const rows = pageRows(source, page);
   const select = [...rowColumns(child, plan), 'p.parent', ...(isOrdered(source) ? [rows.order] : [])];
+  if (nested) {
+    // Its own aliases (c, p, x…) shadow ours inside it; only its parent id is read from our row.
+    const inner = { parents: `(VALUES (c.${columnOf(child, 'id')})) AS p(parent)`, size: `(SELECT $${page.cursor ? 4 : 3}::int)` };
+    select.push(`(${build(nested.source, nested.plan, { backward: nested.backward, cursor: undefined }, inner)})`);
+  }
   // PostgreSQL functions take at most 100 arguments; our widest row has about 20.
   if (select.length > 100) throw new Error(`A page of ${child} would read ${select.length} columns; json_build_array takes at most 100`);
   // The aggregates take the rows as the nested loop over the parents yields them: each
@@ -110,7 +140,7 @@ function build(source: ChildSource, plan: PagePlan, page: PageVariant, parents =
   return (
     `SELECT json_build_array(${select.map((_, i) => `array_agg(x.c${i})`).join(', ')}) ` +
     `FROM ${parents} ` +
-    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joinClauses(child, plan)} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${SIZE}) x`
+    `CROSS JOIN LATERAL (SELECT ${aliased(select)} FROM ${rows.from}${joinClauses(child, plan)} WHERE ${rows.where} ORDER BY ${rows.order}${direction} LIMIT ${size}) x`
   );
 }
 
@@ -143,12 +173,12 @@ export function keyStatement(model: ModelName, plan: PagePlan, single: boolean):
  * {@link pageStatement} reads pages (`$2` rows, after `$3` when seeking): a row and the
  * connection selected on it in one round trip instead of two. No row, no page.
  */
-export function keyWithPageStatement(parent: ModelName, parentPlan: PagePlan, source: ChildSource, plan: PagePlan, page: PageVariant): string {
-  const variant = `beside ${parent}:${page.backward}:${Boolean(page.cursor)}`;
+export function keyWithPageStatement(parent: ModelName, parentPlan: PagePlan, source: ChildSource, plan: PagePlan, page: PageVariant, nested?: NestedPage): string {
+  const variant = `beside ${parent}:${page.backward}:${Boolean(page.cursor)}${nested ? `|${nested.shape}` : ''}`;
   let sql = plan.sql.get(variant);
   if (sql === undefined) {
     const id = `k.c${rowColumns(parent, parentPlan).length}`;
-    sql = `SELECT k.*, (${build(source, plan, page, `(VALUES (${id})) AS p(parent)`)}) AS page FROM (${keyStatement(parent, parentPlan, true)}) k`;
+    sql = `SELECT k.*, (${build(source, plan, page, { parents: `(VALUES (${id})) AS p(parent)`, nested })}) AS page FROM (${keyStatement(parent, parentPlan, true)}) k`;
     plan.sql.set(variant, sql);
   }
   return sql;

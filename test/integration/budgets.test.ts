@@ -16,7 +16,8 @@ beforeAll(async () => {
  * albums or tracks reads their to-one relations likewise (Prisma's relation joins). `$n` is the inner page
  * size; every budget must hold at 5 and at 100, because batching makes cost depend on
  * nesting depth, never on how many rows a level holds. A row looked up by id reads the
- * connection selected on it in its own statement (album, artist, playlist, customer).
+ * connection selected on it in its own statement (album, artist, playlist, customer), and
+ * that page each of its rows' invoice lines (a customer's) or tracks (an artist's albums').
  */
 const SHAPES: Array<[name: string, budget: number, query: string, asEmployee: boolean]> = [
   ['albums(50){artist, tracks(n){genre, mediaType}}', 2, `query ($n: Int) { albums(first: 50) { nodes { title artist { name } tracks(first: $n) { nodes { name genre { name } mediaType { name } } } } } }`, false],
@@ -31,7 +32,7 @@ const SHAPES: Array<[name: string, budget: number, query: string, asEmployee: bo
   ['customers(n){totalSpent supportRep{reportsTo}}', 4, `query ($n: Int) { customers(first: $n) { nodes { totalSpent supportRep { lastName reportsTo { lastName } } } } }`, true],
   ['employees(n){reports{customers(n){invoices}}}', 5, `query ($n: Int) { employees(first: 8) { nodes { reports { nodes { customers(first: $n) { nodes { invoices(first: 2) { nodes { total } } } } } } } } }`, true],
   ['me{employee{customers(n){invoices{lineCount}}}}', 6, `query ($n: Int) { me { employee { customers(first: $n) { totalCount nodes { invoices(first: 3) { nodes { lineCount } } } } } } }`, true],
-  ['artist(id){albums{tracks(n){genre}}} by last/before', 2, `query ($n: Int) { artist(id: 2) { albums(last: 5) { nodes { tracks(last: $n) { nodes { genre { name } } } } } } }`, false],
+  ['artist(id){albums{tracks(n){genre}}} by last/before', 1, `query ($n: Int) { artist(id: 2) { albums(last: 5) { nodes { tracks(last: $n) { nodes { genre { name } } } } } } }`, false],
   ['salesReport(GENRE) + mediaTypes', 2, `query ($n: Int) { salesReport(groupBy: GENRE) { key total } mediaTypes(first: $n) { nodes { name } } }`, true],
   ['track(id) x3 aliases{album{artist}}', 5, `query ($n: Int) { a: track(id: 1) { album { artist { name } } } b: track(id: 2) { album { artist { name } } } c: track(id: 3) { genre { tracks(first: $n) { nodes { id } } } } }`, false],
   ['invoice(id){customer lines(n){track{genre}}}', 6, `query ($n: Int) { invoice(id: 10) { total customer { email } lines(first: $n) { nodes { track { genre { name } } } } } }`, true],
