@@ -158,7 +158,11 @@ export class RequestDb {
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {
     const { scope } = this;
     if (this.active >= this.maxConcurrent && !scope.cancelled) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (scope.cancelled) throw new DatabaseFailure('cancelled', scope.cancelled.reason);
+    if (scope.cancelled) {
+      // Pass the wake-up on: a transaction's door is not told of the cancel itself.
+      this.waiting.shift()?.();
+      throw new DatabaseFailure('cancelled', scope.cancelled.reason);
+    }
     this.active++;
     this.stats.roundTrips++;
     try {

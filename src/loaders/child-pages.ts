@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLField, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLField, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
 import { fieldsOf as selectedFields, selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
@@ -109,13 +109,25 @@ function nestedField(info: GraphQLResolveInfo, field: string, onRows = false): N
   return nested;
 }
 
-// The row fields of a connection's selection: its `nodes`, and its `edges`' `node`.
-function rowFields(info: GraphQLResolveInfo): FieldNode[] {
+// The row fields of a connection's selection: its `nodes`, and its `edges`' `node`; with
+// the fields they are selected through.
+function rowFields(info: GraphQLResolveInfo): { rows: FieldNode[]; through: FieldNode[] } {
   const sets = info.fieldNodes.flatMap((node) => selectedFields(node.selectionSet, info));
-  return [
-    ...sets.filter((f) => f.name.value === 'nodes'),
-    ...sets.filter((f) => f.name.value === 'edges').flatMap((edges) => selectedFields(edges.selectionSet, info).filter((f) => f.name.value === 'node')),
-  ];
+  const edges = sets.filter((f) => f.name.value === 'edges');
+  const rows = [...sets.filter((f) => f.name.value === 'nodes'), ...edges.flatMap((e) => selectedFields(e.selectionSet, info).filter((f) => f.name.value === 'node'))];
+  return { rows, through: [...info.fieldNodes, ...edges] };
+}
+
+// Whether a selection set holds, at its own level (through fragments), a fragment under
+// @include/@skip: what is selected there then depends on the variables.
+function conditional(set: SelectionSetNode | undefined, info: GraphQLResolveInfo): boolean {
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === 'Field') continue;
+    if (selection.directives?.length) return true;
+    const fragment = selection.kind === 'InlineFragment' ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet;
+    if (conditional(fragment, info)) return true;
+  }
+  return false;
 }
 
 function findNested(info: GraphQLResolveInfo, field: string, onRows: boolean): NestedField | null {
@@ -124,7 +136,11 @@ function findNested(info: GraphQLResolveInfo, field: string, onRows: boolean): N
   const parentType = onRows ? nodes && getNamedType(nodes.type) : returned;
   const definition = isObjectType(parentType) ? parentType.getFields()[field] : undefined;
   if (!definition) return null;
-  const fieldNodes = (onRows ? rowFields(info) : info.fieldNodes).flatMap((node) => selectedFields(node.selectionSet, info)).filter((f) => f.name.value === field);
+  const { rows, through } = onRows ? rowFields(info) : { rows: info.fieldNodes, through: [] };
+  // Rows selected one way (`nodes`, or `edges { node }`, not both), and none of it under a condition.
+  if (onRows && (rows.length !== 1 || rows[0].directives?.length)) return null;
+  if ([...through, ...rows].some((node) => conditional(node.selectionSet, info))) return null;
+  const fieldNodes = rows.flatMap((node) => selectedFields(node.selectionSet, info)).filter((f) => f.name.value === field);
   const responseKey = (f: FieldNode) => f.alias?.value ?? f.name.value;
   // Selected once (under one response key, so with one set of arguments), and not conditionally.
   if (fieldNodes.length === 0 || fieldNodes.some((f) => responseKey(f) !== responseKey(fieldNodes[0]) || f.directives?.length)) return null;
@@ -177,6 +193,13 @@ export type PageLoader<Row> = DataLoader<ChildPageKey, Page<Row>, string> & {
   /** Primes the pages `key` read inside another page: for each of `parentIds`, its page's columns. */
   primeNested(key: NestedKey, parentIds: readonly number[], pages: readonly unknown[]): void;
 };
+
+// A row to read with a page of its children beside it (PageLoader.withParent).
+interface Beside {
+  parent: ModelName;
+  key: ChildPageKey;
+  parentById: DataLoader<number, unknown>;
+}
 
 /** Where a parent's children are, and the to-one relations a page of them may read in its own statement. */
 export type Children = ChildSource & { joins?: Readonly<Record<string, Join>> };
@@ -270,7 +293,8 @@ export function pageByParent<Row extends { id: number }>(
     loaderOptions(name, style, cacheKey),
   );
 
-  const withParent = async <P>(parent: ModelName, key: ChildPageKey, parentById: DataLoader<number, P | null>): Promise<P | null> => {
+  // One row with its page beside it, in one statement.
+  const readBeside = async ({ parent, key, parentById }: Beside): Promise<unknown> => {
     recordBatch(db, name, 1);
     const plan = planFor(key.select);
     const parentPlan = wholeRow(parent);
@@ -279,7 +303,7 @@ export function pageByParent<Row extends { id: number }>(
     const nested = nestedOf(key);
     if (nested) params.push(nested.page.size + 1);
     const [values] = await db.rows(keyWithPageStatement(parent, parentPlan, children, plan, key.page, nested && nestedLoader(nested).nestedIn(nested)), params);
-    const row = values ? (rowBuilder(parent, parentPlan, false, true)(values) as unknown as P) : null;
+    const row = values ? rowBuilder(parent, parentPlan, false, true)(values) : null;
     parentById.prime(key.parentId, row);
     if (!values) return null;
     // As text from the pool, as JSON from Prisma in a transaction.
@@ -289,6 +313,21 @@ export function pageByParent<Row extends { id: number }>(
     loader.prime(key, pages.get(cacheKey(key))!);
     return row;
   };
+
+  // Rows looked up with a page beside them, per tick: one alone is read in one statement;
+  // several (aliased lookups) as without, their rows in one statement and their pages in
+  // one per shape, rather than one statement each.
+  const besides = new DataLoader<Beside, unknown, string>(
+    async (keys) => {
+      if (keys.length === 1) return [await readBeside(keys[0])];
+      const [rows] = await Promise.all([keys[0].parentById.loadMany(keys.map((k) => k.key.parentId)), loader.loadMany(keys.map((k) => k.key))]);
+      return rows;
+    },
+    loaderOptions(`${name} beside`, style, (beside: Beside) => cacheKey(beside.key)),
+  );
+  const withParent = <P>(parent: ModelName, key: ChildPageKey, parentById: DataLoader<number, P | null>) =>
+    besides.load({ parent, key, parentById: parentById as DataLoader<number, unknown> }) as Promise<P | null>;
+
   const nestedIn = (key: NestedKey): NestedPage => {
     const plan = planFor(key.select);
     return { source: children, plan, backward: key.page.backward, shape: `${name}:${key.page.backward}:${plan.shape}` };

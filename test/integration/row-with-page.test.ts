@@ -29,6 +29,10 @@ describe('a row and the connection selected on it, in one statement', () => {
     expect(a).toEqual(b);
     expect(one.data.me.customer).toEqual({ ...rest, invoices: a });
     expect(a.nodes.length).toBeGreaterThan(0);
+    // Without the count: one statement for three levels.
+    const alone: any = await env.api.query(`{ me { customer { invoices(first: 10) { nodes { lines { nodes { track { name } } } } } } } }`, {}, customer);
+    expect(alone.telemetry.statements).toBe(1);
+    expect(alone.data.me.customer.invoices.nodes).toEqual(a.nodes.map((i: any) => ({ lines: { nodes: i.lines.nodes.map((l: any) => ({ track: l.track })) } })));
   });
 
   it('reads an album and a page of its tracks, with their joined relations and past a cursor, in one statement', async () => {
@@ -45,6 +49,17 @@ describe('a row and the connection selected on it, in one statement', () => {
     expect(one.data.album.tracks.nodes[0].name).not.toBe(first.one.data.album.tracks.nodes[0].name);
   });
 
+  it('reads rows looked up at once (aliases) as before, rows in one statement and pages in another', async () => {
+    const album = (id: number) => `album(id: ${id}) { title tracks(first: 2) { nodes { name } } }`;
+    const together: any = await env.api.query(`{ a: ${album(1)} b: ${album(2)} c: ${album(3)} }`);
+    expect(together.telemetry.statements).toBe(2);
+    for (const [alias, id] of [['a', 1], ['b', 2], ['c', 3]] as const) {
+      const alone: any = await env.api.query(`{ ${album(id)} }`);
+      expect(alone.telemetry.statements).toBe(1);
+      expect(together.data[alias]).toEqual(alone.data.album);
+    }
+  });
+
   it('reads a playlist in its own order and an artist from its last albums backward', async () => {
     for (const [query, connection] of [
       ['{ playlist(id: 1) { name % } }', 'tracks(first: 5) { nodes { id name } }'],
@@ -56,6 +71,16 @@ describe('a row and the connection selected on it, in one statement', () => {
       expect(one.telemetry.statements).toBe(1);
       expect(Object.values(row)[1]).toEqual(oracle.a);
     }
+  });
+
+  it('reads nothing ahead that is selected under a condition', async () => {
+    const query = `query ($more: Boolean!) { album(id: 1) { title ... @include(if: $more) { tracks(first: 2) { nodes { name } } } } }`;
+    const without: any = await env.api.query(query, { more: false });
+    expect(without.data.album).toEqual({ title: expect.any(String) });
+    expect(without.telemetry.batches.map((b: { loader: string }) => b.loader)).toEqual(['albumById']);
+    const withIt: any = await env.api.query(query, { more: true });
+    expect(withIt.data.album.tracks.nodes).toHaveLength(2);
+    expect(withIt.telemetry.statements).toBe(2);
   });
 
   it('answers null for a row that is not there, and refuses a cursor of another row as its own resolver does', async () => {

@@ -50,4 +50,16 @@ describe('statement scope', () => {
     expect(request.stats.peakConnections).toBe(1);
     expect(request.stats.held).toBe(0);
   });
+
+  it('cancels every statement waiting in a transaction, not only the one running', async () => {
+    const request = new RequestDb(db, 2);
+    const settled = request.transaction((tx) =>
+      Promise.allSettled([tx.run((prisma) => prisma.$queryRawUnsafe('SELECT pg_sleep(2)')), tx.run((prisma) => prisma.artist.count()), tx.run((prisma) => prisma.album.count())]),
+    );
+    setTimeout(() => request.cancel(new Error('client hung up')), 300);
+    const started = Date.now();
+    const results = await settled.catch((err: unknown) => [{ status: 'rejected', reason: err }]);
+    expect(Date.now() - started).toBeLessThan(1_800);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  });
 });
