@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLField, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { ModelName } from '../generated/model-meta';
 import { pageArgs, pageShape, toPage, type ConnectionArgs, type CursorScope, type Page, type PageArgs } from '../graphql/connections';
-import { fieldsOf as selectedFields, selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
+import { selectionOnNodes, type Joinable, type NodeSelection } from '../graphql/lookahead';
 import { pagePlanner, type JoinSpec, type PagePlan, type PlannedJoin } from '../sql/page-plan';
 import { isOrdered, keyWithPageStatement, nestedColumn, pageStatement, type ChildSource, type NestedPage } from '../sql/page-statement';
 import { wholeRow } from './by-key';
@@ -22,7 +22,7 @@ export interface ChildPageKey {
    * can join. Without it, the page reads every column and joins nothing.
    */
   select?: NodeSelection;
-  /** A page of each child's own children read inside the same statement: only beside a row looked up by id (see {@link selectedPage}). */
+  /** A page of each child's own children read inside the same statement: only beside a row looked up by id (see ./page-lookahead.ts). */
   nested?: NestedKey;
 }
 
@@ -46,7 +46,8 @@ export interface NestedKey {
 // Child pages run by id; the list is the field they are read through (Album.tracks), and
 // a cursor holds the parent's id beside the child's, so it serves only that parent's list.
 const childScopes = new Map<string, CursorScope>();
-function childScope(info: GraphQLResolveInfo): CursorScope {
+/** The cursor scope of the connection field `info` resolves (Album.tracks). */
+export function childScope(info: GraphQLResolveInfo): CursorScope {
   const name = `${info.parentType.name}.${info.fieldName}`;
   let scope = childScopes.get(name);
   if (!scope) childScopes.set(name, (scope = { name, types: ['Int', 'Int'] }));
@@ -68,107 +69,6 @@ export function childPage(parentId: number, args: ConnectionArgs, info: GraphQLR
   return { parentId, page, select: selectionOnNodes(info, joinable) };
 }
 
-// The first of `nests` selected on the rows of the connection being resolved, as a key
-// without a parent: the same page of every row's children. Not for a cursor (one
-// parent's), no rows, or an argument the field's own resolver will refuse.
-function nestedOnRows(info: GraphQLResolveInfo, nests: Nests): NestedKey | undefined {
-  for (const [field, [loader, joinable]] of Object.entries(nests)) {
-    const nested = nestedField(info, field, true);
-    if (!nested) continue;
-    try {
-      const page = pageArgs(getArgumentValues(nested.definition, nested.fieldNodes[0], info.variableValues) as ConnectionArgs, childScope(nested as unknown as GraphQLResolveInfo));
-      if (page.cursor || page.size === 0) return undefined;
-      return { loader, page, select: selectionOnNodes(nested as unknown as GraphQLResolveInfo, joinable) };
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-// A connection field selected on the row being resolved (or on each row of the connection
-// being resolved), as its own resolver's info will show it.
-interface NestedField {
-  fieldNodes: FieldNode[];
-  fragments: GraphQLResolveInfo['fragments'];
-  parentType: GraphQLObjectType;
-  fieldName: string;
-  returnType: GraphQLField<unknown, unknown>['type'];
-  definition: GraphQLField<unknown, unknown>;
-}
-
-// Per field of an operation (graphql-js and graphql-jit hand every row the same fieldNodes).
-const nestedFields = new WeakMap<readonly FieldNode[], Map<string, NestedField | null>>();
-
-function nestedField(info: GraphQLResolveInfo, field: string, onRows = false): NestedField | null {
-  let byName = nestedFields.get(info.fieldNodes);
-  if (!byName) nestedFields.set(info.fieldNodes, (byName = new Map()));
-  const name = `${onRows ? 'rows.' : ''}${field}`;
-  let nested = byName.get(name);
-  if (nested === undefined) byName.set(name, (nested = findNested(info, field, onRows)));
-  return nested;
-}
-
-// The row fields of a connection's selection: its `nodes`, and its `edges`' `node`; with
-// the fields they are selected through.
-function rowFields(info: GraphQLResolveInfo): { rows: FieldNode[]; through: FieldNode[] } {
-  const sets = info.fieldNodes.flatMap((node) => selectedFields(node.selectionSet, info));
-  const edges = sets.filter((f) => f.name.value === 'edges');
-  const rows = [...sets.filter((f) => f.name.value === 'nodes'), ...edges.flatMap((e) => selectedFields(e.selectionSet, info).filter((f) => f.name.value === 'node'))];
-  return { rows, through: [...info.fieldNodes, ...edges] };
-}
-
-// Whether a selection set holds, at its own level (through fragments), a fragment under
-// @include/@skip: what is selected there then depends on the variables.
-function conditional(set: SelectionSetNode | undefined, info: GraphQLResolveInfo): boolean {
-  for (const selection of set?.selections ?? []) {
-    if (selection.kind === 'Field') continue;
-    if (selection.directives?.length) return true;
-    const fragment = selection.kind === 'InlineFragment' ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet;
-    if (conditional(fragment, info)) return true;
-  }
-  return false;
-}
-
-function findNested(info: GraphQLResolveInfo, field: string, onRows: boolean): NestedField | null {
-  const returned = getNamedType(info.returnType);
-  const nodes = onRows && isObjectType(returned) ? returned.getFields().nodes : undefined;
-  const parentType = onRows ? nodes && getNamedType(nodes.type) : returned;
-  const definition = isObjectType(parentType) ? parentType.getFields()[field] : undefined;
-  if (!definition) return null;
-  const { rows, through } = onRows ? rowFields(info) : { rows: info.fieldNodes, through: [] };
-  // Rows selected one way (`nodes`, or `edges { node }`, not both), and none of it under a condition.
-  if (onRows && (rows.length !== 1 || rows[0].directives?.length)) return null;
-  if ([...through, ...rows].some((node) => conditional(node.selectionSet, info))) return null;
-  const fieldNodes = rows.flatMap((node) => selectedFields(node.selectionSet, info)).filter((f) => f.name.value === field);
-  const responseKey = (f: FieldNode) => f.alias?.value ?? f.name.value;
-  // Selected once (under one response key, so with one set of arguments), and not conditionally.
-  if (fieldNodes.length === 0 || fieldNodes.some((f) => responseKey(f) !== responseKey(fieldNodes[0]) || f.directives?.length)) return null;
-  return { fieldNodes, fragments: info.fragments, parentType: parentType as GraphQLObjectType, fieldName: field, returnType: definition.type, definition };
-}
-
-/**
- * The key the connection `field`, selected on the row being resolved, will load (its
- * arguments and selection as its own resolver will see them), worked out ahead so that the
- * row and that page can be read in one statement. Undefined when the field is not selected,
- * is selected twice or under a directive, asks for no rows, or has an argument its own
- * resolver will refuse.
- */
-export function selectedPage(parentId: number, info: GraphQLResolveInfo, field: string, joinable?: Joinable, nests?: Nests): ChildPageKey | undefined {
-  const nested = nestedField(info, field);
-  if (!nested) return undefined;
-  try {
-    const args = getArgumentValues(nested.definition, nested.fieldNodes[0], info.variableValues) as ConnectionArgs;
-    const fieldInfo = { ...nested, variableValues: info.variableValues } as unknown as GraphQLResolveInfo;
-    const key = childPage(parentId, args, fieldInfo, joinable);
-    if (key.page.size === 0) return undefined;
-    const inner = nests && nestedOnRows(fieldInfo, nests);
-    return inner ? { ...key, nested: inner } : key;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A to-one relation that can be read by a join and primed into a by-id loader of a
  * request (named, so the relation is described once for every request), with those of
@@ -183,7 +83,7 @@ export interface Join extends JoinSpec {
 export type PageLoader<Row> = DataLoader<ChildPageKey, Page<Row>, string> & {
   /**
    * Reads the `parent` row `key.parentId` and, in the same statement, the page `key` asks
-   * for (see {@link selectedPage}); primes `parentById` with the row and this loader with
+   * for (see ./page-lookahead.ts); primes `parentById` with the row and this loader with
    * the page, so a row and the connection selected on it cost one round trip, not two.
    * @returns the row, or null when there is none
    */
@@ -250,8 +150,6 @@ export function pageByParent<Row extends { id: number }>(
   // A cursor holds the parent and the row's place: its id, or its place in the join table's order.
   const sortKey = (parentId: number) => (ordered ? (row: Row & PageRow) => [parentId, row[ORDER]] : (row: Row & PageRow) => [parentId, row.id]);
   const nestedLoader = (key: NestedKey) => loaders[key.loader] as PageLoader<unknown>;
-  // Read inside only where loaders cache what they are primed with (not the N+1 pattern).
-  const nestedOf = (key: ChildPageKey) => (style.batch ? key.nested : undefined);
   const shapeOf = (key: ChildPageKey) => `${pageShape(key.page)}|${planFor(key.select).shape}`;
   const cacheKey = (key: ChildPageKey) => `${key.parentId}|${shapeOf(key)}`;
 
@@ -300,7 +198,7 @@ export function pageByParent<Row extends { id: number }>(
     const parentPlan = wholeRow(parent);
     const params: unknown[] = [key.parentId, key.page.size + 1];
     if (key.page.cursor) params.push(Number(key.page.cursor[0]));
-    const nested = nestedOf(key);
+    const { nested } = key;
     if (nested) params.push(nested.page.size + 1);
     const [values] = await db.rows(keyWithPageStatement(parent, parentPlan, children, plan, key.page, nested && nestedLoader(nested).nestedIn(nested)), params);
     const row = values ? rowBuilder(parent, parentPlan, false, true)(values) : null;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { withClient } from '../../src/db/admin/with-client';
+import { openDatabase, type Database } from '../../src/db/client';
 import { samplePeak } from '../../bench/sampler';
 import { onDatabase } from '../../src/db/admin/create-database';
 import { TEMPLATE_DB } from './global-setup';
@@ -62,6 +63,24 @@ export function useTestDatabase(): { database: TestDatabase } {
     handle.database = await createTestDatabase();
   });
   afterAll(async () => {
+    await handle.database?.drop();
+  });
+  return handle;
+}
+
+/**
+ * A test file's own database, as {@link useTestDatabase}, with the product's pool and
+ * PrismaClient open on it (`connection_limit` connections), closed before it is dropped.
+ * Read `.database` and `.db` inside tests.
+ */
+export function useTestPool(connectionLimit: number): { database: TestDatabase; db: Database } {
+  const handle = {} as { database: TestDatabase; db: Database };
+  beforeAll(async () => {
+    handle.database = await createTestDatabase();
+    handle.db = openDatabase(`${handle.database.url}?connection_limit=${connectionLimit}`);
+  });
+  afterAll(async () => {
+    await handle.db?.close();
     await handle.database?.drop();
   });
   return handle;

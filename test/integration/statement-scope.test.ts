@@ -1,24 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase, type Database } from '../../src/db/client';
 import { RequestDb } from '../../src/db/request-db';
 import { operationScope } from '../../src/db/stats';
-import { useTestDatabase } from '../helpers/database';
+import { useTestPool } from '../helpers/database';
 
-const handle = useTestDatabase();
-let db: Database;
-beforeAll(() => {
-  db = openDatabase(`${handle.database.url}?connection_limit=3`);
-});
-afterAll(async () => {
-  await db?.close();
-});
+const pool = useTestPool(3);
 
 // Prisma's statements are charged through an async context that is on only while Prisma
-// work is in flight (src/db/stats.ts); our own statements name their request.
+// work is in flight (src/pool.db/stats.ts); our own statements name their request.
 describe('statement scope', () => {
   it("charges Prisma's statements to their request while another request's Prisma work ends first", async () => {
-    const slow = new RequestDb(db, 2);
-    const quick = new RequestDb(db, 2);
+    const slow = new RequestDb(pool.db, 2);
+    const quick = new RequestDb(pool.db, 2);
     const slowWork = slow.run(async (prisma) => {
       await sleep(100);
       return prisma.album.count();
@@ -30,7 +22,7 @@ describe('statement scope', () => {
   });
 
   it('carries no scope once no Prisma work is in flight', async () => {
-    const request = new RequestDb(db, 2);
+    const request = new RequestDb(pool.db, 2);
     let later: Promise<unknown> | undefined;
     await request.run(async (prisma) => {
       // Settles after the work has ended: the context it was made in is gone by then.
@@ -42,7 +34,7 @@ describe('statement scope', () => {
   });
 
   it('charges our own statements, outside any async context, to their request', async () => {
-    const request = new RequestDb(db, 2);
+    const request = new RequestDb(pool.db, 2);
     const rows = await request.rows('SELECT count(*) FROM album WHERE album_id = ANY($1::int[])', [[1, 2]]);
     expect(rows).toEqual([['2']]);
     expect(operationScope.getStore()).toBeUndefined();
@@ -52,7 +44,7 @@ describe('statement scope', () => {
   });
 
   it('cancels every statement waiting in a transaction, not only the one running', async () => {
-    const request = new RequestDb(db, 2);
+    const request = new RequestDb(pool.db, 2);
     const settled = request.transaction((tx) =>
       Promise.allSettled([tx.run((prisma) => prisma.$queryRawUnsafe('SELECT pg_sleep(2)')), tx.run((prisma) => prisma.artist.count()), tx.run((prisma) => prisma.album.count())]),
     );
