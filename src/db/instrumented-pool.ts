@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DatabaseFailure, PoolTimeoutError } from '../errors';
+import { ArrayStatement } from './array-statement';
 import { operationScope, processStats, type StatementScope } from './stats';
 
 // pg gives the errors of a connection that died under a statement ("Connection
@@ -63,11 +64,12 @@ export class InstrumentedPool extends pg.Pool {
   }
 
   /**
-   * Runs one statement (rows as arrays) on a connection charged to `operation`, which is named here rather
-   * than read from the async context: our own statements need no context carried across
-   * their awaits (see {@link inOperationScope}).
+   * Runs one of our own statements ({@link ArrayStatement}: rows as arrays of text) on a
+   * connection charged to `operation`, which is named here rather than read from the async
+   * context: our own statements need no context carried across their awaits (see
+   * {@link inOperationScope}).
    */
-  async queryFor(operation: StatementScope, config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+  async queryFor(operation: StatementScope, text: string, values: unknown[], name: string | undefined): Promise<Array<Array<string | null>>> {
     const client = await this.connectFor(operation);
     // As pg-pool's query() does: the connection's own error (it died under the statement)
     // is heard while it is checked out, and a connection whose statement failed is not reused.
@@ -79,13 +81,22 @@ export class InstrumentedPool extends pg.Pool {
       client.release(err);
     };
     client.once('error', release);
+    // Released once the promise settles, not in the statement's callback: that runs inside
+    // pg's parsing of the socket's data, whose next message (the backend's FATAL when it
+    // is terminated) must still find this connection's error listener, not a connection
+    // already handed to the next waiter, who has not yet listened.
+    const rows = new Promise<Array<Array<string | null>>>((resolve, reject) => {
+      client.query(new ArrayStatement(text, values, name, (err, result) => (err ? reject(err) : resolve(result))));
+    });
     try {
-      const result = await client.query(config);
+      const result = await rows;
       release();
       return result;
     } catch (err) {
+      // Read before the release, which ends the connection: a lost one is told by its state.
+      const tagged = tagLost(client, err);
       release(err as Error);
-      throw err;
+      throw tagged;
     }
   }
 

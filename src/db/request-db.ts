@@ -1,12 +1,8 @@
-import type pg from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseFailure } from '../errors';
 import type { InstrumentedPool } from './instrumented-pool';
 import { inOperationScope, newOperationStats, type StatementScope, type OperationStats } from './stats';
 import { statementName } from './statements';
-
-// pg parses none of a plain row's values: each is decoded once, by its field's type.
-const AS_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 /** The shared handles a request's database access goes through. */
 export interface DatabaseHandles {
@@ -130,8 +126,11 @@ export class RequestDb {
    * raw-result mapping and pg's per-column decoding cost more CPU than the query.
    */
   async columns(sql: string, params: unknown[]): Promise<unknown[][]> {
-    const rows = await this.send(sql, params, undefined);
-    return (rows[0]?.[0] ?? []) as unknown[][];
+    const [row] = await this.send(sql, params);
+    if (row === undefined) return [];
+    // Through Prisma (in a transaction) the JSON arrives parsed; from the pool, as its text.
+    const page = row[0];
+    return (typeof page === 'string' ? JSON.parse(page) : (page ?? [])) as unknown[][];
   }
 
   /**
@@ -140,10 +139,10 @@ export class RequestDb {
    * PostgreSQL's text, in a transaction as Prisma gives them.
    */
   rows(sql: string, params: unknown[]): Promise<unknown[][]> {
-    return this.send(sql, params, AS_TEXT);
+    return this.send(sql, params);
   }
 
-  private async send(sql: string, params: unknown[], types: pg.CustomTypesConfig | undefined): Promise<unknown[][]> {
+  private async send(sql: string, params: unknown[]): Promise<unknown[][]> {
     const { tx } = this;
     if (tx) {
       // In a transaction, through its connection, so the statement sees the transaction's rows.
@@ -151,8 +150,7 @@ export class RequestDb {
       return rows.map((row) => Object.values(row));
     }
     const name = this.handles.prepareStatements ? statementName(sql, params.length) : undefined;
-    const result = await this.inSlot(() => this.handles.pool.queryFor(this.scope, { name, text: sql, values: params, rowMode: 'array', types }));
-    return result.rows;
+    return this.inSlot(() => this.handles.pool.queryFor(this.scope, sql, params, name));
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,76 @@
+import { RequestDb } from '../../src/db/request-db';
+import { newOperationStats, type StatementScope } from '../../src/db/stats';
+import { statementName } from '../../src/db/statements';
+import { useTestPool } from '../helpers/database';
+
+// One connection, so every statement below runs on the same backend as the one before.
+const pool = useTestPool(1);
+const scope = (): StatementScope => ({ stats: newOperationStats(), clients: new Set() });
+const run = (sql: string, values: unknown[] = [], name = statementName(sql, values.length)) => pool.db.pool.queryFor(scope(), sql, values, name);
+const backend = async () => (await run('SELECT pg_backend_pid()'))[0][0];
+
+// Our own statements go to PostgreSQL as src/db/array-statement.ts sends them: no Describe,
+// rows as arrays of PostgreSQL's text, prepared once per connection under a name Prisma's
+// statements share.
+describe('our statements on the pool', () => {
+  it("returns each row as its values' text, NULL as null, with the values bound as pg writes them", async () => {
+    const rows = await run('SELECT $1::int + 1, NULL::text, $2::text, $3::int[], x FROM generate_series(1, 2) x', [41, 'é ☃', [1, 2]]);
+    expect(rows).toEqual([
+      ['42', null, 'é ☃', '{1,2}', '1'],
+      ['42', null, 'é ☃', '{1,2}', '2'],
+    ]);
+    expect(await run('SELECT 1 WHERE false')).toEqual([]);
+  });
+
+  it('prepares a statement once per connection, under its name', async () => {
+    const sql = 'SELECT album_id FROM album WHERE album_id = $1';
+    const pid = await backend();
+    for (let i = 0; i < 3; i++) expect(await run(sql, [i + 1])).toEqual([[String(i + 1)]]);
+    const prepared = await run('SELECT name FROM pg_prepared_statements WHERE statement = $1', [sql]);
+    expect(prepared).toEqual([[statementName(sql, 1)]]);
+    expect(await backend()).toBe(pid);
+  });
+
+  it('reads a page statement’s JSON column', async () => {
+    const request = new RequestDb(pool.db, 1);
+    expect(await request.columns("SELECT json_build_array(ARRAY[1, 2], ARRAY['a', NULL])", [])).toEqual([
+      [1, 2],
+      ['a', null],
+    ]);
+    expect(await request.columns('SELECT 1 WHERE false', [])).toEqual([]);
+  });
+
+  it('fails a statement whose name another statement holds on the connection, sending nothing, and the connection goes on', async () => {
+    const pid = await backend();
+    const taken = statementName('SELECT pg_backend_pid()', 0);
+    await expect(run('SELECT 2', [], taken)).rejects.toThrow(/used for another statement/);
+    // Refused before anything was sent, so the protocol is in step: the next statement is answered, on a fresh connection.
+    expect(await run('SELECT 3')).toEqual([['3']]);
+    expect(await backend()).not.toBe(pid);
+  });
+
+  it('fails on an SQL error with its code, and discards the connection', async () => {
+    const pid = await backend();
+    await expect(run('SELECT 1 / $1::int', [0])).rejects.toMatchObject({ code: '22012' });
+    expect(await run('SELECT 1 / $1::int', [1])).toEqual([['1']]);
+    expect(await backend()).not.toBe(pid);
+  });
+
+  it('fails on a value pg cannot write, leaving no statement half sent', async () => {
+    const unwritable = {
+      toPostgres() {
+        throw new Error('not a value');
+      },
+    };
+    await expect(run('SELECT $1::text AS never_sent', [unwritable])).rejects.toThrow('not a value');
+    expect(await run('SELECT $1::text', ['after'])).toEqual([['after']]);
+  });
+
+  it('runs unnamed, parsed at every run, when it has no name', async () => {
+    const sql = 'SELECT $1::int * 2 AS unnamed';
+    const unnamed = (value: number) => pool.db.pool.queryFor(scope(), sql, [value], undefined);
+    expect(await unnamed(21)).toEqual([['42']]);
+    expect(await unnamed(4)).toEqual([['8']]);
+    expect(await run("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1 AND name <> ''", [sql])).toEqual([['0']]);
+  });
+});
