@@ -12,6 +12,12 @@ function tagLost(client: pg.Client, err: unknown): unknown {
   return lost ? new DatabaseFailure('unavailable', err) : err;
 }
 
+/**
+ * An error PostgreSQL reported for one statement, after which its connection goes on; not
+ * a lost connection (class 08), a shutdown or termination (57P) or an internal error (XX).
+ */
+const isStatementError = (err: unknown): boolean => err instanceof pg.DatabaseError && typeof err.code === 'string' && !/^(08|57P|XX)/.test(err.code);
+
 /** A pooled connection that charges each statement to the operation holding it. */
 class CountingClient extends pg.Client {
   operation: StatementScope | undefined;
@@ -36,6 +42,9 @@ class CountingClient extends pg.Client {
   }
 }
 
+/** Longest wait for PostgreSQL to take a cancel request before its connection is given up on (and closed). */
+const CANCEL_TIMEOUT_MS = 5_000;
+
 type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
 
 /**
@@ -46,8 +55,12 @@ type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (
 export class InstrumentedPool extends pg.Pool {
   private readonly acquireTimeoutMs: number;
   private readonly acquireWaitListeners = new Set<(waitedMs: number) => void>();
-  /** Connections a cancel request was sent for: closed on release, never reused. */
-  private readonly cancelled = new WeakSet<pg.PoolClient>();
+  /**
+   * Connections a cancel request was sent for, with whether PostgreSQL took the request
+   * (true once it closed the cancel connection: the backend has been signalled) or it is
+   * not known (false: the cancel connection failed or hung).
+   */
+  private readonly cancels = new WeakMap<pg.PoolClient, Promise<boolean>>();
 
   constructor(config: pg.PoolConfig) {
     super({ ...config, Client: CountingClient as unknown as typeof pg.Client });
@@ -93,9 +106,11 @@ export class InstrumentedPool extends pg.Pool {
       release();
       return result;
     } catch (err) {
-      // Read before the release, which ends the connection: a lost one is told by its state.
+      // Read before the release, which may end the connection: a lost one is told by its state.
       const tagged = tagLost(client, err);
-      release(err as Error);
+      // An SQL error (a cancelled statement's among them) leaves the connection in step:
+      // pg has its ReadyForQuery before it sends another statement. Anything else closes it.
+      release(isStatementError(err) ? undefined : (err as Error));
       throw tagged;
     }
   }
@@ -125,9 +140,20 @@ export class InstrumentedPool extends pg.Pool {
           operation.stats.held--;
         }
         client.release = release;
-        // A cancel request may still be on its way to this backend: reused, its next
-        // statement (another request's) could be the one cancelled. Close it instead.
-        return release.call(client, this.cancelled.has(client) ? true : err);
+        const cancel = this.cancels.get(client);
+        if (cancel === undefined) return release.call(client, err);
+        // A cancel request on its way could cancel the next statement run here, another
+        // request's: the connection goes back only once PostgreSQL has signalled the backend
+        // (a signal met between statements is ignored), and is closed if that is not known.
+        this.cancels.delete(client);
+        // Heard meanwhile, as the pool hears an idle connection's: it dies, and is closed.
+        let lost = false;
+        const onError = () => (lost = true);
+        client.on('error', onError);
+        void cancel.then((delivered) => {
+          client.off('error', onError);
+          release.call(client, delivered && !lost ? err : true);
+        });
       };
       // An operation cancelled while it waited gets no connection: the next one does.
       if (operation?.cancelled) {
@@ -173,14 +199,14 @@ export class InstrumentedPool extends pg.Pool {
 
   /**
    * Asks PostgreSQL to cancel the statement running on `client` (the protocol's cancel
-   * request, on a short-lived connection of its own). The statement fails with 57014; the
-   * connection is closed when released rather than reused, since the cancel request is
-   * asynchronous and could otherwise arrive during the next statement run on it.
+   * request, on a short-lived connection of its own). The statement fails with 57014. The
+   * request is asynchronous, so the connection is released only once PostgreSQL has acted
+   * on it (see the release in {@link connectFor}): then it is reused, not reopened, and a
+   * client hanging up costs no new connection (fork, authentication, cold caches, plans).
    */
   cancel(client: pg.PoolClient): void {
     const target = client as unknown as { processID?: number; secretKey?: number; connectionParameters: { host: string; port: number } };
-    if (!target.processID) return;
-    this.cancelled.add(client);
+    if (!target.processID || this.cancels.has(client)) return;
     const { host, port } = target.connectionParameters;
     // pg's wire connection, for the protocol's CancelRequest (what psql sends on Ctrl-C).
     const connection = new pg.Connection() as unknown as import('node:events').EventEmitter & {
@@ -188,11 +214,25 @@ export class InstrumentedPool extends pg.Pool {
       cancel(processID: number, secretKey: number): void;
       stream?: { destroy(): void };
     };
-    connection.on('error', () => undefined);
-    connection.once('connect', () => connection.cancel(target.processID!, target.secretKey!));
+    this.cancels.set(
+      client,
+      new Promise<boolean>((resolve) => {
+        let sent = false;
+        // PostgreSQL signals the backend, then closes the cancel connection.
+        connection.once('end', () => resolve(sent));
+        connection.on('error', () => resolve(false));
+        connection.once('connect', () => {
+          connection.cancel(target.processID!, target.secretKey!);
+          sent = true;
+        });
+        // Bounds a cancel connection that does not answer.
+        setTimeout(() => {
+          resolve(false);
+          connection.stream?.destroy();
+        }, CANCEL_TIMEOUT_MS).unref();
+      }),
+    );
     connection.connect(host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : port, host);
-    // The server closes the cancel connection itself; this only bounds one that does not answer.
-    setTimeout(() => connection.stream?.destroy(), 5_000).unref();
   }
 
   /**

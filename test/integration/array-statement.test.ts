@@ -49,11 +49,11 @@ describe('our statements on the pool', () => {
     expect(await backend()).not.toBe(pid);
   });
 
-  it('fails on an SQL error with its code, and discards the connection', async () => {
+  it('fails on an SQL error with its code, and keeps the connection, still in step', async () => {
     const pid = await backend();
     await expect(run('SELECT 1 / $1::int', [0])).rejects.toMatchObject({ code: '22012' });
     expect(await run('SELECT 1 / $1::int', [1])).toEqual([['1']]);
-    expect(await backend()).not.toBe(pid);
+    expect(await backend()).toBe(pid);
   });
 
   it('fails on a value pg cannot write, leaving no statement half sent', async () => {
@@ -72,5 +72,32 @@ describe('our statements on the pool', () => {
     expect(await unnamed(21)).toEqual([['42']]);
     expect(await unnamed(4)).toEqual([['8']]);
     expect(await run("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1 AND name <> ''", [sql])).toEqual([['0']]);
+  });
+});
+
+describe('a cancelled connection', () => {
+  it('goes back to the pool only once PostgreSQL has taken the cancel request, so the next statement on it is not the one cancelled', async () => {
+    const pid = await backend();
+    for (let i = 0; i < 5; i++) {
+      const client = await pool.db.pool.connect();
+      // Nothing runs on it: PostgreSQL ignores the cancel when it arrives between statements.
+      pool.db.pool.cancel(client);
+      client.release();
+      // The pool's only connection: this statement waits for it, and must run to its end.
+      expect(await run('SELECT pg_sleep(0.05)::text, 1')).toEqual([['', '1']]);
+    }
+    // Kept, not reopened.
+    expect(await backend()).toBe(pid);
+  });
+
+  it('is kept after its statement was cancelled', async () => {
+    const pid = await backend();
+    const request = new RequestDb(pool.db, 1);
+    const sleeping = request.rows('SELECT pg_sleep(5)', []);
+    await new Promise((r) => setTimeout(r, 100));
+    request.cancel(new Error('client hung up'));
+    await expect(sleeping).rejects.toMatchObject({ code: '57014' });
+    expect(await run('SELECT 1')).toEqual([['1']]);
+    expect(await backend()).toBe(pid);
   });
 });
