@@ -26,7 +26,6 @@ interface ProtocolConnection {
   parse(query: { text: string; name?: string; types?: number[] }): void;
   bind(config: { statement?: string; values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
   execute(config: Record<string, never>): void;
-  close(config: { type: 'S'; name: string }): void;
   sync(): void;
 }
 
@@ -44,7 +43,7 @@ export class ArrayStatement implements pg.Submittable {
   // Read by pg's client: it wraps this when a query_timeout is set.
   callback: Done;
   private readonly rows: Array<Array<string | null>> = [];
-  private failed: Error | undefined;
+  private settled = false;
 
   // `text` and `name` are read by pg's client too: at ParseComplete it records the statement under them.
   constructor(
@@ -72,9 +71,10 @@ export class ArrayStatement implements pg.Submittable {
       try {
         con.bind({ statement: name, values: this.values, valueMapper: prepareValue });
       } catch (err) {
-        // A value pg cannot write: close what was parsed and sync, so the connection's
-        // ReadyForQuery still ends this statement, as pg's Query does.
-        if (name !== undefined) con.close({ type: 'S', name });
+        // A value pg cannot write: nothing of the Bind was sent. Sync alone, so a Parse just
+        // sent completes and is recorded as the server keeps it (pg's Query also closes the
+        // statement, which leaves pg believing in one the server dropped), and ReadyForQuery
+        // still ends this statement.
         con.sync();
         this.handleError(err as Error);
         return undefined;
@@ -99,13 +99,18 @@ export class ArrayStatement implements pg.Submittable {
 
   handlePortalSuspended(): void {}
 
+  // Answered once: pg may report a second error for a statement already failed (its
+  // connection ended before the ReadyForQuery that would have closed it).
   handleError(err: Error): void {
-    this.failed = err;
+    if (this.settled) return;
+    this.settled = true;
     this.callback(err, NO_ROWS);
   }
 
   handleReadyForQuery(): void {
-    if (this.failed === undefined) this.callback(undefined, this.rows);
+    if (this.settled) return;
+    this.settled = true;
+    this.callback(undefined, this.rows);
   }
 
   handleCopyInResponse(connection: pg.Connection): void {

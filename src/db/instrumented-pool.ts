@@ -14,9 +14,12 @@ function tagLost(client: pg.Client, err: unknown): unknown {
 
 /**
  * An error PostgreSQL reported for one statement, after which its connection goes on; not
- * a lost connection (class 08), a shutdown or termination (57P) or an internal error (XX).
+ * a lost connection (class 08), a shutdown or termination (57P), an internal error (XX), nor
+ * a prepared statement gone stale or missing (0A000 after a column's type changed, 26000),
+ * which would fail again on that connection at every run.
  */
-const isStatementError = (err: unknown): boolean => err instanceof pg.DatabaseError && typeof err.code === 'string' && !/^(08|57P|XX)/.test(err.code);
+const isStatementError = (err: unknown): boolean =>
+  err instanceof pg.DatabaseError && typeof err.code === 'string' && !/^(08|57P|XX)|^0A000$|^26000$/.test(err.code);
 
 /** A pooled connection that charges each statement to the operation holding it. */
 class CountingClient extends pg.Client {

@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { ArrayStatement } from '../../src/db/array-statement';
 import { RequestDb } from '../../src/db/request-db';
 import { newOperationStats, type StatementScope } from '../../src/db/stats';
 import { statementName } from '../../src/db/statements';
@@ -8,6 +10,11 @@ const pool = useTestPool(1);
 const scope = (): StatementScope => ({ stats: newOperationStats(), clients: new Set() });
 const run = (sql: string, values: unknown[] = [], name = statementName(sql, values.length)) => pool.db.pool.queryFor(scope(), sql, values, name);
 const backend = async () => (await run('SELECT pg_backend_pid()'))[0][0];
+const unwritable = {
+  toPostgres() {
+    throw new Error('not a value');
+  },
+};
 
 // Our own statements go to PostgreSQL as src/db/array-statement.ts sends them: no Describe,
 // rows as arrays of PostgreSQL's text, prepared once per connection under a name Prisma's
@@ -57,11 +64,6 @@ describe('our statements on the pool', () => {
   });
 
   it('fails on a value pg cannot write, leaving no statement half sent', async () => {
-    const unwritable = {
-      toPostgres() {
-        throw new Error('not a value');
-      },
-    };
     await expect(run('SELECT $1::text AS never_sent', [unwritable])).rejects.toThrow('not a value');
     expect(await run('SELECT $1::text', ['after'])).toEqual([['after']]);
   });
@@ -99,5 +101,57 @@ describe('a cancelled connection', () => {
     await expect(sleeping).rejects.toMatchObject({ code: '57014' });
     expect(await run('SELECT 1')).toEqual([['1']]);
     expect(await backend()).toBe(pid);
+  });
+});
+
+// queryFor closes a connection after any error but an SQL one, which would hide what a
+// failed statement leaves on it: these run on one plain connection that outlives them.
+describe('our statements on one connection, after their failures', () => {
+  let client: pg.Client;
+  beforeEach(async () => {
+    client = new pg.Client({ connectionString: pool.database.url });
+    await client.connect();
+  });
+  afterEach(() => client.end().catch(() => undefined));
+  const send = (text: string, values: unknown[], name: string | undefined, answers: unknown[] = []) =>
+    new Promise<unknown[][]>((resolve, reject) => {
+      client.query(new ArrayStatement(text, values, name, (err, rows) => (answers.push(err ?? rows), err ? reject(err) : resolve(rows))));
+    });
+
+  it('parses a named statement again after its Parse failed', async () => {
+    await expect(send('SELECT n FROM made_later', [], 'later')).rejects.toMatchObject({ code: '42P01' });
+    await send('CREATE TEMP TABLE made_later AS SELECT 7 AS n', [], undefined);
+    expect(await send('SELECT n FROM made_later', [], 'later')).toEqual([['7']]);
+  });
+
+  it('keeps a named statement usable after a value pg cannot write, prepared before or not', async () => {
+    await expect(send('SELECT $1::int', [unwritable], 'first')).rejects.toThrow('not a value');
+    expect(await send('SELECT $1::int', [3], 'first')).toEqual([['3']]);
+    expect(await send('SELECT $1::text', ['a'], 'again')).toEqual([['a']]);
+    await expect(send('SELECT $1::text', [unwritable], 'again')).rejects.toThrow('not a value');
+    expect(await send('SELECT $1::text', ['b'], 'again')).toEqual([['b']]);
+  });
+
+  it('answers once, even when the connection ends before the ReadyForQuery that closes a failed statement', async () => {
+    const answers: unknown[] = [];
+    await expect(send('SELECT $1::text', [unwritable], 'ended', answers)).rejects.toThrow('not a value');
+    await client.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answers).toHaveLength(1);
+  });
+});
+
+describe('a prepared statement gone stale', () => {
+  it('closes its connection, so the next run prepares it afresh', async () => {
+    await run('CREATE TABLE stale_shape (v int)', [], undefined);
+    await run('INSERT INTO stale_shape VALUES (1)', [], undefined);
+    const sql = 'SELECT * FROM stale_shape';
+    expect(await run(sql)).toEqual([['1']]);
+    const pid = await backend();
+    await run('ALTER TABLE stale_shape ALTER COLUMN v TYPE text', [], undefined);
+    // PostgreSQL refuses the cached plan once (0A000): kept, the connection would refuse it at every run.
+    await expect(run(sql)).rejects.toMatchObject({ code: '0A000' });
+    expect(await run(sql)).toEqual([['1']]);
+    expect(await backend()).not.toBe(pid);
   });
 });
