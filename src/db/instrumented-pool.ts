@@ -88,7 +88,7 @@ export class InstrumentedPool extends pg.Pool {
   async queryFor(operation: StatementScope, text: string, values: unknown[], name: string | undefined): Promise<Array<Array<string | null>>> {
     const client = await this.connectFor(operation);
     // As pg-pool's query() does: the connection's own error (it died under the statement)
-    // is heard while it is checked out, and a connection whose statement failed is not reused.
+    // is heard while it is checked out.
     let released = false;
     const release = (err?: Error) => {
       if (released) return;
@@ -229,10 +229,11 @@ export class InstrumentedPool extends pg.Pool {
           sent = true;
         });
         // Bounds a cancel connection that does not answer.
-        setTimeout(() => {
+        const timer = setTimeout(() => {
           resolve(false);
           connection.stream?.destroy();
         }, CANCEL_TIMEOUT_MS).unref();
+        connection.once('end', () => clearTimeout(timer));
       }),
     );
     connection.connect(host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : port, host);
