@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config';
-import './apollo-hash';
+import './apollo-hot-path';
 import type { Context } from '../context';
 import { toClientError } from './client-errors';
 import type { Logger } from '../logger';
@@ -48,6 +48,9 @@ export function createApollo({ config, logger, httpServer, metrics, inFlight, ru
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       // We set no cache hints; the default plugin would still wrap every resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo installs its federated-tracing plugin unless told not to; this is no subgraph,
+      // yet it would be asked, and answer nothing, on every request.
+      ApolloServerPluginInlineTraceDisabled(),
       // Outside production browsers get our GraphiQL (http/explorer.ts) instead of Apollo
       // Sandbox, which loads from Apollo's CDN and so is blank without internet access.
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),

@@ -66,11 +66,13 @@ export function compiledExecutor(runner: OperationRunner): GatewayInterface {
     async load() {
       return {
         executor: async ({ document, operation, operationName, queryHash, request, context }) => {
-          // graphql-js coerces variables, so bad ones get its errors, which Apollo
-          // recognises and answers with HTTP 400 and BAD_USER_INPUT.
+          const result = await runner.run({ document, operationName, key: queryHash, length: request.query?.length ?? 1000 }, request.variables, context);
+          if (result.errors === undefined || 'data' in result) return result;
+          // The compiled operation coerces its variables and, refusing them, answers errors
+          // with no data. Only then does graphql-js coerce them too: its errors are the ones
+          // Apollo recognises and answers with HTTP 400 and BAD_USER_INPUT.
           const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (variables.errors) return { errors: variables.errors };
-          return runner.run({ document, operationName, key: queryHash, length: request.query?.length ?? 1000 }, request.variables, context);
+          return variables.errors ? { errors: variables.errors } : result;
         },
       };
     },

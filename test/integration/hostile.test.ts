@@ -75,6 +75,7 @@ const attacks: Attack[] = [
   { name: 'page size that is a string', body: gql(`{ albums(first: "ten") { nodes { title } } }`), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'page size over 32 bits', body: gql(`{ albums(first: 9999999999) { nodes { title } } }`), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'variable of the wrong type', body: gql(`query ($n: Int) { albums(first: $n) { nodes { title } } }`, { n: 'x' }), status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'required variable missing', body: gql(`query ($id: ID!) { album(id: $id) { title } }`, {}), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'id that is not a number', body: gql(`{ album(id: "abc") { title } }`), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'id over 32 bits', body: gql(`{ album(id: "99999999999") { title } }`), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'malformed decimal', body: gql(`{ tracks(filter: { minPrice: "1e999" }) { nodes { name } } }`), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },

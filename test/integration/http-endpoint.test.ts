@@ -42,6 +42,23 @@ describe('the GraphQL endpoint on node:http', () => {
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
+  it('negotiates the answer type from Accept and refuses what may be a cross-site request, asked twice alike', async () => {
+    for (let round = 0; round < 2; round++) {
+      const typeFor = async (accept?: string) => {
+        const res = await post('/graphql', JSON.stringify({ query: '{ version }' }), accept === undefined ? {} : { accept });
+        return [res.status, res.headers.get('content-type')];
+      };
+      expect(await typeFor()).toEqual([200, 'application/json; charset=utf-8']);
+      expect(await typeFor('application/graphql-response+json, application/json;q=0.9')).toEqual([200, 'application/graphql-response+json; charset=utf-8']);
+      expect((await typeFor('image/png'))[0]).toBe(406);
+      // A GET a browser could send from any page (no preflighted header) is refused; with one it runs.
+      const viaGet = (headers: Record<string, string>) => fetch(`${handle.api.url}?query=${encodeURIComponent('{ version }')}`, { headers });
+      expect((await viaGet({})).status).toBe(400);
+      expect((await viaGet({ 'content-type': 'text/plain' })).status).toBe(400);
+      expect((await viaGet({ 'apollo-require-preflight': 'true' })).status).toBe(200);
+    }
+  });
+
   it('serves the same API on the routes express handles: GET, and the path with a trailing slash', async () => {
     const viaGet = await fetch(`${handle.api.url}?query=${encodeURIComponent('{ album(id: 1) { title } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
     const viaSlash = await post('/graphql/', JSON.stringify({ query: '{ album(id: 1) { title } }' }));
