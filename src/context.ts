@@ -71,7 +71,7 @@ export function scopes(database: DatabaseHandles, options: ContextOptions) {
     /** Verifies the bearer token (once per token) and names the request. */
     async requestScope(request: RequestInfo = {}): Promise<RequestScope> {
       const { viewer, expiresAt } = await viewerOf(request.authorization, options.jwtSecret, verify);
-      return { requestId: request.requestId ?? randomUUID(), viewer, ...(expiresAt === undefined ? {} : { tokenExpiresAt: expiresAt }) };
+      return { requestId: request.requestId ?? randomUUID(), viewer, tokenExpiresAt: expiresAt };
     },
     /** A fresh database door, access rules and loaders for one operation of `scope`'s viewer. */
     operationScope(scope: RequestScope, signal?: AbortSignal): OperationScope {
@@ -84,12 +84,22 @@ export function scopes(database: DatabaseHandles, options: ContextOptions) {
 /** The two scope builders of {@link scopes}. */
 export type Scopes = ReturnType<typeof scopes>;
 
+/**
+ * One operation's context: `scope`'s fields and `operation`'s, written out rather than
+ * spread. Spreading the two took 2% of a single-row request's CPU in a profile: copying
+ * objects of varying shapes is V8's slow, generic path.
+ */
+export function contextOf(scope: RequestScope, operation: OperationScope): Context {
+  const { db, access, loaders, writes } = operation;
+  return { requestId: scope.requestId, viewer: scope.viewer, tokenExpiresAt: scope.tokenExpiresAt, db, access, loaders, writes };
+}
+
 /** Returns the per-request context factory: both scopes, for one HTTP request. */
 export function contextFactory(database: DatabaseHandles, options: ContextOptions) {
   const { requestScope, operationScope } = scopes(database, options);
   return async function createContext(request: RequestInfo = {}): Promise<Context> {
     const scope = await requestScope(request);
-    return { ...scope, ...operationScope(scope, request.signal) };
+    return contextOf(scope, operationScope(scope, request.signal));
   };
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config';
 import type { Database } from './db/client';
-import { scopes, type Context, type Scopes } from './context';
+import { contextOf, scopes, type Context, type Scopes } from './context';
 import type { Logger } from './logger';
 import { createApollo } from './graphql/apollo';
 import { OperationRunner } from './graphql/compiled-executor';
@@ -70,7 +70,7 @@ function httpContext(scopesOf: Scopes, config: Config): HttpContext<Context> {
     const scope = await scopesOf.requestScope({ requestId: requestIdOf(req.headers['x-request-id']), authorization: req.headers.authorization });
     const operation = scopesOf.operationScope(scope);
     cancelWithResponse(res, (reason) => operation.db.cancel(reason), config.requestTimeoutMs, started);
-    return { ...scope, ...operation };
+    return contextOf(scope, operation);
   };
 }
 

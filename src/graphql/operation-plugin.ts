@@ -48,13 +48,15 @@ export function operationPlugin(config: Config, logger: Logger, inFlight: InFlig
           const telemetry = () => ({ ...ctx.db.stats, cost: ctx.cost });
           if (logger.isLevelEnabled('debug')) logger.debug({ requestId: ctx.requestId, operationName, ...telemetry() }, 'operation');
           if (response.body.kind !== 'single') return;
-          const errors = (response.body.singleResult.errors = capped(response.body.singleResult.errors));
+          const result = response.body.singleResult;
+          // Written only when there are errors: a property added to every answer costs a shape change.
+          const errors = result.errors && (result.errors = capped(result.errors));
           if (errors?.some((e) => RETRYABLE_CODES.has(e.extensions?.code as string))) {
             response.http.status = 503;
             response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
           }
           if (!config.production && request.http?.headers.get(DEBUG_HEADER)) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, telemetry: telemetry() };
+            result.extensions = { ...result.extensions, telemetry: telemetry() };
           }
         },
       };

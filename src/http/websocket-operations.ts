@@ -1,5 +1,5 @@
 import { GraphQLError, createSourceEventStream, getVariableValues, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import type { Context } from '../context';
+import { contextOf, type Context } from '../context';
 import { ErrorCode } from '../errors';
 import { isUnexpected, toClientError } from '../graphql/client-errors';
 import { capped } from '../graphql/operation-plugin';
@@ -21,7 +21,7 @@ export function operationsOf(options: Options, live: { operations: number }) {
   const contextFor = (operation: SocketOperation): Context => {
     const { state } = operation;
     const signal = config.requestTimeoutMs > 0 ? AbortSignal.any([state.signal, AbortSignal.timeout(config.requestTimeoutMs)]) : state.signal;
-    return { ...state.scope, ...scopes.operationScope(state.scope, signal), cost: operation.cost };
+    return { ...contextOf(state.scope, scopes.operationScope(state.scope, signal)), cost: operation.cost };
   };
   // Counted in flight (for shutdown, /health) until answered, and its id's place given back.
   const tracked = async <T>(operation: SocketOperation, work: () => Promise<T>): Promise<T> => {

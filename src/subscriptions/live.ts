@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
-import type { Context, Scopes } from '../context';
+import { contextOf, type Context, type Scopes } from '../context';
 import { eventsMissed } from '../errors';
 import type { OperationRunner } from '../graphql/compiled-executor';
 import type { Logger } from '../logger';
@@ -39,7 +39,7 @@ export function startLive({ config, databaseUrl, scopes, runner, logger, metrics
     context: (viewer): Context => {
       const scope = { requestId: `event-${Date.now()}`, viewer };
       const signal = config.requestTimeoutMs > 0 ? AbortSignal.timeout(config.requestTimeoutMs) : undefined;
-      return { ...scope, ...scopes.operationScope(scope, signal) };
+      return contextOf(scope, scopes.operationScope(scope, signal));
     },
     run: (operation, variables, context, event) => runner.run(operation, variables, context, event),
     failure: (err) => ({ errors: [err instanceof GraphQLError ? err : new GraphQLError('Resolving the event failed', { originalError: err instanceof Error ? err : new Error(String(err)) })] }),
