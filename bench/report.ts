@@ -15,7 +15,9 @@ function settingsLine(r: BenchResults): string {
   const s = r.settings;
   return (
     `Scale ${s.scale} (${num(s.sizes.albums)} albums, ${num(s.sizes.tracks)} tracks, ${num(s.sizes.customers)} customers, ${num(s.sizes.invoices)} invoices); ` +
-    `${s.seconds} s per cell after ${s.warmupSeconds} s warm-up; connection_limit=${s.connectionLimit} for every server; ` +
+    `${s.seconds} s per cell after ${s.warmupSeconds} s warm-up` +
+    (s.passes && s.passes > 1 ? `; at c=${TARGET_CONCURRENCY}, ${s.passes} passes over the servers in rotating order, each figure the median of its passes` : '') +
+    `; connection_limit=${s.connectionLimit} for every server; ` +
     `load generator, servers and PostgreSQL share the machine.`
   );
 }

@@ -1,5 +1,6 @@
 import type { LoadResult } from './load';
 import type { ServerKind } from './servers/protocol';
+import type { Peaks } from './sampler';
 import type { TimeShare } from './profile';
 import type { FanoutResults } from './fanout';
 
@@ -19,6 +20,53 @@ export interface Cell extends LoadResult {
   postgresCpuMsPerRequest: number;
   peakConnections: number;
   peakRssMiB: number;
+  /** Each window's req/s where the cell is the median of several passes (c=64 in a full run). */
+  rpsByPass?: number[];
+}
+
+/** What one window of load on one server measured. */
+export interface Measured {
+  load: LoadResult;
+  peaks: Peaks;
+  statementsPerRequest: number;
+  /** CPU milliseconds per request answered, of the server's process (and its children) and of PostgreSQL. */
+  apiCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * One server's cell from its windows: each rate, latency and CPU figure the median of the
+ * windows' own (each measured over one window), errors and requests their sums, peaks the
+ * highest; the windows' req/s are kept beside it.
+ */
+export function cellOf(server: ServerKind, scenario: string, concurrency: number, windows: Measured[]): Cell {
+  const of = (figure: (m: Measured) => number) => median(windows.map(figure));
+  const sum = (figure: (m: Measured) => number) => windows.reduce((n, m) => n + figure(m), 0);
+  return {
+    server,
+    scenario,
+    concurrency,
+    rps: of((m) => m.load.rps),
+    p50: of((m) => m.load.p50),
+    p95: of((m) => m.load.p95),
+    p99: of((m) => m.load.p99),
+    errors: sum((m) => m.load.errors),
+    requests: sum((m) => m.load.requests),
+    seconds: sum((m) => m.load.seconds),
+    statementsPerRequest: of((m) => m.statementsPerRequest),
+    apiCpuMsPerRequest: of((m) => m.apiCpuMsPerRequest),
+    postgresCpuMsPerRequest: of((m) => m.postgresCpuMsPerRequest),
+    peakConnections: Math.max(...windows.map((m) => m.peaks.connections)),
+    peakRssMiB: Math.max(...windows.map((m) => m.peaks.rss)) / 2 ** 20,
+    ...(windows.length > 1 ? { rpsByPass: windows.map((m) => m.load.rps) } : {}),
+  };
 }
 
 /** A server left out of a scenario, and why. */
@@ -57,7 +105,7 @@ export interface BenchResults {
   date: string;
   mode: 'full' | 'quick';
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; postgres: string; postgraphile?: string };
-  settings: { scale: number; seconds: number; warmupSeconds: number; connectionLimit: number; concurrency: number[]; sizes: Record<string, number> };
+  settings: { scale: number; seconds: number; warmupSeconds: number; /** Passes at c=64 (absent in results written before there were several). */ passes?: number; connectionLimit: number; concurrency: number[]; sizes: Record<string, number> };
   scenarios: Array<{ name: string; title: string; nested: boolean }>;
   probes: Probe[];
   /** Servers not measured on a scenario (absent in results written before it was recorded). */

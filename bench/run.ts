@@ -17,7 +17,7 @@ import { drive, sendEach, type LoadResult } from './load';
 import { fanoutPlan, runFanout, runFanoutOnly } from './fanout';
 import { summarizeProfile } from './profile';
 import { markdownReport, readmeSection, replaceReadmeSection, svgChart } from './report';
-import { COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Probe, type Skipped, type SweepCell } from './results';
+import { cellOf, COMPARED_CONNECTION_LIMIT, evaluateTargets, regressions, TARGET_CONCURRENCY, type Baseline, type BenchResults, type Cell, type Measured, type Probe, type Skipped, type SweepCell } from './results';
 import { sampleCpu } from './cpu';
 import { ConnectionSampler, type Peaks } from './sampler';
 import { buildScenarios, type BenchRequest, type Scenario } from './scenarios';
@@ -45,6 +45,8 @@ against bench/baseline.json.
                           leaves out the unguarded product and PostGraphile unless --servers names them)
   --scale <n>             seed scale (default 10)
   --seconds <n>           measured seconds per cell (default 8, quick 2)
+  --passes <n>            passes over the servers at c=64, where the targets are read;
+                          each figure kept is the median of its passes (default 3, quick 1)
   --concurrency <list>    e.g. 1,64 (default 1,16,64,256; quick 8); the product is also
                           measured at 256 when the list leaves it out
   --servers <list>        ${SERVER_KINDS.join(',')}
@@ -61,6 +63,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     scale: { type: 'string' },
     seconds: { type: 'string' },
+    passes: { type: 'string' },
     concurrency: { type: 'string' },
     servers: { type: 'string' },
     scenarios: { type: 'string' },
@@ -76,6 +79,9 @@ const plan = {
   scale: Number(args.scale ?? 10),
   seconds: Number(args.seconds ?? (args.quick ? 2 : 8)),
   warmupSeconds: args.quick ? 0.5 : 2,
+  // A shared machine's speed changes from one 8-second window to the next: one window per
+  // server decided the targets by whichever server a busy neighbour happened to slow.
+  passes: Number(args.passes ?? (args.quick ? 1 : 3)),
   concurrency: list(args.concurrency)?.map(Number) ?? (args.quick ? [8] : [1, 16, 64, 256]),
   // Every run proves the product error-free at 256 connections, even one whose other
   // servers are measured at fewer.
@@ -90,6 +96,9 @@ const plan = {
 };
 
 if (!plan.concurrency.includes(256)) plan.pooledExtraConcurrency.push(256);
+
+/** Windows per server and scenario at `concurrency`. */
+const passesAt = (concurrency: number) => (concurrency === TARGET_CONCURRENCY ? Math.max(1, plan.passes) : 1);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const withPool = (url: string, limit: number) => {
@@ -133,14 +142,6 @@ async function settled(server: ServerProcess, sampler: ConnectionSampler): Promi
   while (Date.now() < deadline && (await sampler.count(server.applicationName)) > COMPARED_CONNECTION_LIMIT) await sleep(100);
 }
 
-interface Measured {
-  load: LoadResult;
-  peaks: Peaks;
-  statementsPerRequest: number;
-  /** CPU milliseconds per request answered, of the server's process (and its children) and of PostgreSQL. */
-  apiCpuMsPerRequest: number;
-  postgresCpuMsPerRequest: number;
-}
 
 /** The PostgreSQL postmaster's pid, for its CPU (undefined when the database is elsewhere). */
 let postgresPid: number | undefined;
@@ -225,11 +226,12 @@ async function main(): Promise<void> {
   const comparedUrl = withPool(db.url, COMPARED_CONNECTION_LIMIT);
 
   const concurrencyOf = (kind: ServerKind) => (kind === 'pooled' ? [...plan.concurrency, ...plan.pooledExtraConcurrency] : plan.concurrency);
+  const windowsOf = (kind: ServerKind) => concurrencyOf(kind).reduce((n, c) => n + passesAt(c), 0);
   const sweepScenarios = scenarios.filter((s) => plan.sweepScenarios.includes(s.name));
   // Every scenario the product is compared with PostGraphile on: where a target is missed, the profile says where the time goes.
   const profiled = plan.profileSeconds > 0 && plan.servers.includes('pooled') ? scenarios.filter((s) => s.requests.every((r) => !postGraphileCannot(r))) : [];
   let total =
-    plan.servers.reduce((n, k) => n + concurrencyOf(k).length * scenarios.length, 0) +
+    plan.servers.reduce((n, k) => n + windowsOf(k) * scenarios.length, 0) +
     (plan.servers.includes('pooled') ? plan.sweepLimits.length * sweepScenarios.length : 0) +
     profiled.length;
   let done = 0;
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
       const requests = requestsFor(kind, scenario);
       if (typeof requests === 'string') {
         skipped.push({ server: kind, scenario: scenario.name, reason: requests });
-        total -= concurrencyOf(kind).length;
+        total -= windowsOf(kind);
         console.log(`  ${kind} · ${scenario.name}: not measured, ${requests}`);
         continue;
       }
@@ -277,7 +279,7 @@ async function main(): Promise<void> {
       // A server whose answers differ is not measured: its speed would be for other work.
       if (matchesPooled === false) {
         skipped.push({ server: kind, scenario: scenario.name, reason: "its answers differ from the product's" });
-        total -= concurrencyOf(kind).length;
+        total -= windowsOf(kind);
         console.log(`  ${kind} · ${scenario.name}: not measured, its answers differ from the product's`);
         continue;
       }
@@ -290,33 +292,28 @@ async function main(): Promise<void> {
   for (const scenario of scenarios) {
     for (const concurrency of concurrencies) {
       const kinds = plan.servers.filter((kind) => concurrencyOf(kind).includes(concurrency) && sends.has(sendKey(kind, scenario.name)));
-      const order = kinds.map((_, i) => kinds[(i + turn) % kinds.length]);
-      turn++;
-      for (const kind of order) {
-        const server = servers.get(kind)!;
-        const m = await measure(server, sampler, sends.get(sendKey(kind, scenario.name))!, concurrency);
-        cells.push({
-          server: kind,
-          scenario: scenario.name,
-          concurrency,
-          ...m.load,
-          statementsPerRequest: m.statementsPerRequest,
-          apiCpuMsPerRequest: m.apiCpuMsPerRequest,
-          postgresCpuMsPerRequest: m.postgresCpuMsPerRequest,
-          peakConnections: m.peaks.connections,
-          peakRssMiB: m.peaks.rss / 2 ** 20,
-        });
-        progress(++done, total, loadStarted, `${kind} · ${scenario.name} · c=${concurrency}`, m);
-        // The next server's cell starts only once this one is quiet: operations go on after
-        // the load generator hangs up (the naive server's for seconds), and the
-        // client-per-request pattern closes its connections after answering.
-        if (!(await drained(server))) {
-          console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
-          await stop(server);
-          servers.set(kind, await start(kind, comparedUrl, secret));
+      const passes = passesAt(concurrency);
+      const windows = new Map<ServerKind, Measured[]>(kinds.map((kind) => [kind, []]));
+      for (let pass = 1; pass <= passes; pass++) {
+        const order = kinds.map((_, i) => kinds[(i + turn) % kinds.length]);
+        turn++;
+        for (const kind of order) {
+          const server = servers.get(kind)!;
+          const m = await measure(server, sampler, sends.get(sendKey(kind, scenario.name))!, concurrency);
+          windows.get(kind)!.push(m);
+          progress(++done, total, loadStarted, `${kind} · ${scenario.name} · c=${concurrency}${passes > 1 ? ` (${pass}/${passes})` : ''}`, m);
+          // The next server's cell starts only once this one is quiet: operations go on after
+          // the load generator hangs up (the naive server's for seconds), and the
+          // client-per-request pattern closes its connections after answering.
+          if (!(await drained(server))) {
+            console.log(`  ${kind} still busy with earlier requests after ${DRAIN_TIMEOUT_MS / 1000} s: restarting it`);
+            await stop(server);
+            servers.set(kind, await start(kind, comparedUrl, secret));
+          }
+          await settled(server, sampler);
         }
-        await settled(server, sampler);
       }
+      for (const kind of kinds) cells.push(cellOf(kind, scenario.name, concurrency, windows.get(kind)!));
     }
   }
   for (const server of servers.values()) await stop(server);
@@ -369,7 +366,7 @@ async function main(): Promise<void> {
       postgres: db.version,
       ...(plan.servers.includes('postgraphile') ? { postgraphile: postGraphileVersion() } : {}),
     },
-    settings: { scale: plan.scale, seconds: plan.seconds, warmupSeconds: plan.warmupSeconds, connectionLimit: COMPARED_CONNECTION_LIMIT, concurrency: plan.concurrency, sizes: db.sizes },
+    settings: { scale: plan.scale, seconds: plan.seconds, warmupSeconds: plan.warmupSeconds, passes: plan.passes, connectionLimit: COMPARED_CONNECTION_LIMIT, concurrency: plan.concurrency, sizes: db.sizes },
     scenarios: scenarios.map(({ name, title, nested }) => ({ name, title, nested })),
     probes,
     skipped,

@@ -90,17 +90,17 @@ export const ApolloNegotiator = apolloRequire('negotiator') as {
 };
 
 const negotiate = ApolloNegotiator.prototype.mediaType;
-// Keyed by the header and the types offered; a missing header (any type) differs from an empty one.
+// Keyed by the types offered and the header, which may be missing (any type: not an empty one).
 const preferred = remembered((key) => {
-  const split = key.indexOf('\n');
-  const accept = key.startsWith('\0') ? undefined : key.slice(0, split);
-  return negotiate.call(new ApolloNegotiator({ headers: { accept } }), key.slice(split + 1).split('\n'));
+  const [offered, accept] = key.split('\n');
+  return negotiate.call(new ApolloNegotiator({ headers: { accept: accept === '-' ? undefined : accept.slice(1) } }), offered.split('\t'));
 }, 1000, 200_000);
 
 ApolloNegotiator.prototype.mediaType = function mediaType(this: NegotiatorLike, available?: string[]) {
   const accept = this.request.headers.accept;
+  // Media types hold no tab or newline; a header that does (or is long) is negotiated as it comes.
   if (!available || (accept !== undefined && (accept.length > 1000 || accept.includes('\n')))) return negotiate.call(this, available);
-  return preferred(`${accept ?? '\0'}\n${available.join('\n')}`);
+  return preferred(`${available.join('\t')}\n${accept === undefined ? '-' : `+${accept}`}`);
 };
 
 // --- Content-Type parsing ------------------------------------------------------------------

@@ -71,10 +71,32 @@ const MAX_VARIABLE_DEPTH = 64;
 // A variable problem the client must fix: where it is, and what is wrong.
 type VariableProblem = { path: string; message: string };
 
+// Whether any text in `variables` holds NUL, or they nest past the bound: checked on every
+// request without building the paths, which only a refusal needs.
+function suspect(variables: Record<string, unknown>): boolean {
+  const values: unknown[] = [variables];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) return true;
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_VARIABLE_DEPTH) return true;
+      for (const item of Array.isArray(value) ? value : Object.values(value)) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 // PostgreSQL refuses NUL in text; a variable holding one is the client's mistake, said as
 // such. Walked without recursion, and refused past a depth no input type of ours reaches,
 // so no JSON body can exhaust the stack.
 function variableProblem(variables: Record<string, unknown>): VariableProblem | undefined {
+  if (!suspect(variables)) return undefined;
   const stack: Array<[unknown, string, number]> = [[variables, '$', 0]];
   while (stack.length > 0) {
     const [value, path, depth] = stack.pop()!;

@@ -1,4 +1,4 @@
-import { evaluateTargets, regressions, type BenchResults, type Cell } from '../../bench/results';
+import { cellOf, evaluateTargets, regressions, type BenchResults, type Cell, type Measured } from '../../bench/results';
 import { replaceReadmeSection, sizingAdvice } from '../../bench/report';
 
 const cell = (server: Cell['server'], scenario: string, concurrency: number, rps: number, extra: Partial<Cell> = {}): Cell => ({
@@ -78,5 +78,29 @@ describe('benchmark report', () => {
     const readme = 'intro\n<!-- bench:start -->\nold\n<!-- bench:end -->\nafter\n';
     expect(replaceReadmeSection(readme, 'new')).toBe('intro\n<!-- bench:start -->\nnew\n<!-- bench:end -->\nafter\n');
     expect(() => replaceReadmeSection('no markers', 'new')).toThrow(/markers/);
+  });
+});
+
+describe('a cell measured in several passes', () => {
+  const window = (rps: number, p99: number, apiCpu: number, errors = 0, connections = 10): Measured => ({
+    load: { rps, p50: p99 / 3, p95: p99 / 2, p99, errors, requests: rps * 8, seconds: 8 },
+    peaks: { connections, rss: 100 * 2 ** 20 } as Measured['peaks'],
+    statementsPerRequest: 1,
+    apiCpuMsPerRequest: apiCpu,
+    postgresCpuMsPerRequest: NaN,
+  });
+
+  it('keeps the median of each figure, the sum of errors and the highest peak', () => {
+    const c = cellOf('pooled', 'album-by-id', 64, [window(3000, 40, 0.3), window(1000, 90, 0.6, 2, 12), window(2500, 50, 0.35)]);
+    expect([c.rps, c.p99, c.apiCpuMsPerRequest, c.errors, c.peakConnections, c.requests]).toEqual([2500, 50, 0.35, 2, 12, 52_000]);
+    expect(c.rpsByPass).toEqual([3000, 1000, 2500]);
+    // A figure no window could read stays unknown; an even count takes the middle two's mean.
+    expect(c.postgresCpuMsPerRequest).toBeNaN();
+    expect(cellOf('pooled', 'x', 64, [window(1000, 10, 1), window(2000, 20, 2)]).rps).toBe(1500);
+  });
+
+  it('is the window itself when there was one pass', () => {
+    const c = cellOf('raw-sql', 'x', 1, [window(700, 5, 0.1)]);
+    expect([c.rps, c.p99, c.rpsByPass]).toEqual([700, 5, undefined]);
   });
 });
