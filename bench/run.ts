@@ -96,9 +96,10 @@ const plan = {
 };
 
 if (!plan.concurrency.includes(256)) plan.pooledExtraConcurrency.push(256);
+if (!Number.isInteger(plan.passes) || plan.passes < 1) throw new Error(`--passes must be a whole number from 1, not ${args.passes}`);
 
 /** Windows per server and scenario at `concurrency`. */
-const passesAt = (concurrency: number) => (concurrency === TARGET_CONCURRENCY ? Math.max(1, plan.passes) : 1);
+const passesAt = (concurrency: number) => (concurrency === TARGET_CONCURRENCY ? plan.passes : 1);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const withPool = (url: string, limit: number) => {
@@ -310,7 +311,7 @@ async function main(): Promise<void> {
             await stop(server);
             servers.set(kind, await start(kind, comparedUrl, secret));
           }
-          await settled(server, sampler);
+          await settled(servers.get(kind)!, sampler);
         }
       }
       for (const kind of kinds) cells.push(cellOf(kind, scenario.name, concurrency, windows.get(kind)!));

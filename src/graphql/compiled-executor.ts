@@ -10,6 +10,9 @@ const MAX_COMPILED = 500;
 const MAX_COMPILED_BYTES = 64 * 1024 * 1024;
 const BYTES_PER_DOCUMENT_CHARACTER = 60;
 
+/** Most errors one coercion of variables reports, as graphql-js's own `execute` sets it (`getVariableValues` alone has no bound). */
+export const MAX_VARIABLE_ERRORS = 50;
+
 /** A parsed, validated operation ready to run, named by a key its compiled form is cached under. */
 export interface RunnableOperation {
   document: DocumentNode;
@@ -71,7 +74,7 @@ export function compiledExecutor(runner: OperationRunner): GatewayInterface {
           // The compiled operation coerces its variables and, refusing them, answers errors
           // with no data. Only then does graphql-js coerce them too: its errors are the ones
           // Apollo recognises and answers with HTTP 400 and BAD_USER_INPUT.
-          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
           return variables.errors ? { errors: variables.errors } : result;
         },
       };
@@ -84,7 +87,9 @@ export function compiledExecutor(runner: OperationRunner): GatewayInterface {
 // formatting reads; rebuild them as graphql-js errors, keeping path and locations.
 function withGraphQLErrors(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
-  const errors = result.errors.map((e) => {
+  // Without data, the variables were refused (one error per value refused) or the document
+  // did not compile: the first errors say enough.
+  const errors = ('data' in result ? result.errors : result.errors.slice(0, MAX_VARIABLE_ERRORS)).map((e) => {
     const error = new GraphQLError(e.message, { path: e.path, originalError: e.originalError, extensions: e.extensions });
     (error as { locations?: unknown }).locations = e.locations;
     return error;

@@ -3,11 +3,12 @@ import { contextOf, type Context } from '../context';
 import { ErrorCode } from '../errors';
 import { isUnexpected, toClientError } from '../graphql/client-errors';
 import { capped } from '../graphql/operation-plugin';
+import { MAX_VARIABLE_ERRORS } from '../graphql/compiled-executor';
 import type { Options, SocketOperation } from './websocket-socket';
 
 // Variables as the operation declares them; bad ones are the client's mistake.
 function coerce(schema: GraphQLSchema, operation: SocketOperation, variables: Record<string, unknown> | null | undefined): GraphQLError[] | undefined {
-  const { errors } = getVariableValues(schema, operation.prepared.operation.variableDefinitions ?? [], variables ?? {});
+  const { errors } = getVariableValues(schema, operation.prepared.operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
   return errors?.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
 }
 

@@ -95,6 +95,7 @@ const attacks: Attack[] = [
   { name: 'cursor holding null', body: gql(`{ albums(after: "${cursor('Album(title,id)', null, 173)}") { nodes { title } } }`), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'cursor holding a date out of range', body: gql(`{ invoices(after: "${cursor('Invoice(invoiceDate,id desc)', '-271821-04-20T00:00:00Z', 216)}", orderBy: { field: INVOICE_DATE, direction: DESC }) { nodes { id } } }`), headers: async () => bearer(await signToken({ role: 'employee', employeeId: 1 }, JWT_SECRET, '1h'))(), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'id written in hex', body: gql(`{ album(id: "0x10") { title } }`), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'variables holding 200,000 values', body: `{"query":"{ version }","variables":{"x":[${Array(200_000).fill(0).join(',')}]}}`, status: 400, code: 'BAD_USER_INPUT' },
   { name: 'variables nested 10,000 deep', body: `{"query":"{ version }","variables":{"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, status: 400, code: 'BAD_USER_INPUT' },
   { name: 'cost hidden in a variable default', body: gql(`query ($n: Int = 100) { playlists(first: $n) { nodes { tracks(first: $n) { nodes { playlists(first: $n) { nodes { name } } } } } } }`), status: 400, code: 'QUERY_TOO_COSTLY' },
   { name: 'persisted query whose hash does not match', body: JSON.stringify({ query: '{ version }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }), status: 400, code: 'BAD_REQUEST' },
