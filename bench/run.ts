@@ -143,7 +143,6 @@ async function settled(server: ServerProcess, sampler: ConnectionSampler): Promi
   while (Date.now() < deadline && (await sampler.count(server.applicationName)) > COMPARED_CONNECTION_LIMIT) await sleep(100);
 }
 
-
 /** The PostgreSQL postmaster's pid, for its CPU (undefined when the database is elsewhere). */
 let postgresPid: number | undefined;
 

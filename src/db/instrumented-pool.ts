@@ -221,19 +221,21 @@ export class InstrumentedPool extends pg.Pool {
       client,
       new Promise<boolean>((resolve) => {
         let sent = false;
-        // PostgreSQL signals the backend, then closes the cancel connection.
-        connection.once('end', () => resolve(sent));
-        connection.on('error', () => resolve(false));
-        connection.once('connect', () => {
-          connection.cancel(target.processID!, target.secretKey!);
-          sent = true;
-        });
         // Bounds a cancel connection that does not answer.
         const timer = setTimeout(() => {
           resolve(false);
           connection.stream?.destroy();
         }, CANCEL_TIMEOUT_MS).unref();
-        connection.once('end', () => clearTimeout(timer));
+        // PostgreSQL signals the backend, then closes the cancel connection.
+        connection.once('end', () => {
+          clearTimeout(timer);
+          resolve(sent);
+        });
+        connection.on('error', () => resolve(false));
+        connection.once('connect', () => {
+          connection.cancel(target.processID!, target.secretKey!);
+          sent = true;
+        });
       }),
     );
     connection.connect(host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : port, host);

@@ -25,14 +25,13 @@ export function remembered<R>(compute: (input: string) => R, maxEntries: number,
   return (input) => {
     if (results.has(input)) return results.get(input) as R;
     const result = compute(input);
+    if (input.length > maxChars) return result;
     if (results.size >= maxEntries || chars + input.length > maxChars) {
       results.clear();
       chars = 0;
     }
-    if (input.length <= maxChars) {
-      results.set(input, result);
-      chars += input.length;
-    }
+    results.set(input, result);
+    chars += input.length;
     return result;
   };
 }

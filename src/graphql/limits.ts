@@ -73,8 +73,9 @@ type VariableProblem = { path: string; message: string };
 
 /**
  * Most values (texts, numbers, lists, objects…) accepted in one operation's variables. A
- * 1 MB body holds some 200,000, and coercing each against its type cost graphql-js about
- * 0.2 ms per thousand: refused before any coercion, the bound holds every input of ours.
+ * 1 MB body holds some 200,000; graphql-js took 1.3 s to refuse 20,000 nulls in a list of
+ * IDs (an error with its path for each), against 10 ms to accept 10,000 ids. Refused
+ * before any coercion, the bound holds every input of ours.
  */
 const MAX_VARIABLE_VALUES = 10_000;
 
